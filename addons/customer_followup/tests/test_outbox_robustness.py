@@ -1,0 +1,179 @@
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo import api, sql_db
+from odoo.tests import freeze_time, tagged
+
+from odoo.addons.customer_followup.models.followup_dispatch import FollowupDispatch
+
+from .common import FollowupCase
+
+
+@tagged("post_install", "-at_install")
+@freeze_time(FollowupCase.MONDAY_OPEN)
+class TestOutboxBatches(FollowupCase):
+    """Exactly once, nothing lost, cost per message bounded."""
+
+    def test_query_count_of_a_100_message_batch(self):
+        partners = self._partners(100)
+        dispatches = self.plan(partners)
+        self.env.invalidate_all()
+        # Independent of the batch size: locking, the checks and the bulk
+        # inserts/updates are one query each, rendering a handful per template.
+        with self.assertQueryCount(__system__=60):
+            self.send_due(batch_size=100)
+        self.assertEqual(set(dispatches.mapped("state")), {"sent"})
+        self.assertEqual(len(dispatches.mail_mail_id), 100)
+
+    def test_sms_batch_query_count(self):
+        dispatches = self.plan(self._partners(100), channel="sms")
+        self.env.invalidate_all()
+        with self.assertQueryCount(__system__=60):
+            self.send_due(batch_size=100)
+        self.assertEqual(set(dispatches.mapped("state")), {"sent"})
+        self.assertEqual(len(set(dispatches.sms_id.mapped("number"))), 100)
+
+    def test_crash_mid_batch_then_rerun_sends_exactly_the_rest(self):
+        dispatches = self.plan(self._partners(50))
+        calls = []
+        original_send = FollowupDispatch._send
+
+        def crash_on_third_batch(records, addresses):
+            calls.append(len(records))
+            if len(calls) == 3:
+                raise MemoryError("worker killed")
+            return original_send(records, addresses)
+
+        # not assertRaises: it would roll back the batches already done
+        crashed = False
+        with patch.object(FollowupDispatch, "_send", crash_on_third_batch):
+            try:
+                self.send_due(batch_size=10)
+            except MemoryError:
+                crashed = True
+        self.assertTrue(crashed)
+        self.assertEqual(len(dispatches.filtered(lambda d: d.state == "sent")), 20)
+        self.assertEqual(len(dispatches.filtered(lambda d: d.state == "planned")), 30)
+        self.assertEqual(
+            self.env["mail.mail"].search_count([("recipient_ids", "in", dispatches.partner_id.ids)]), 20
+        )
+
+        self.send_due(batch_size=10)
+        self.assertEqual(set(dispatches.mapped("state")), {"sent"})
+        mails = self.env["mail.mail"].search([("recipient_ids", "in", dispatches.partner_id.ids)])
+        self.assertEqual(len(mails), 50)
+        self.assertEqual(mails.recipient_ids, dispatches.partner_id, "One e-mail per person, none twice")
+
+    def test_saving_twice_plans_once(self):
+        vals = {
+            "channel": "email",
+            "partner_id": self.partner.id,
+            "res_model": "res.partner",
+            "res_id": self.partner.id,
+            "mail_template_id": self.mail_template.id,
+            "idempotency_key": f"rule:1:res.partner:{self.partner.id}:2025-11-03",
+        }
+        self.Dispatch._plan([vals, dict(vals)])
+        self.Dispatch._plan([dict(vals)])
+        self.send_due()
+        self.send_due()
+        self.assertEqual(self.Dispatch.search_count([("idempotency_key", "=", vals["idempotency_key"])]), 1)
+        self.assertEqual(self.env["mail.mail"].search_count([("recipient_ids", "in", self.partner.ids)]), 1)
+
+    def test_cron_reports_progress_and_rearms(self):
+        cron = self.env.ref("customer_followup.ir_cron_followup_dispatch_send")
+        self.plan(self._partners(5))
+        later = self.plan(key="later", date_planned=self.MONDAY_OPEN + timedelta(hours=2))
+        self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]).unlink()
+        cron, progress = cron._add_progress()
+        done = self.Dispatch.with_context(ir_cron_progress_id=progress.id)._cron_send_due(batch_size=2)
+        self.assertEqual(done, 5)
+        self.assertEqual((progress.done, progress.remaining), (5, 0))
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+        self.assertEqual(
+            triggers.mapped("call_at"), [later.date_earliest], "Woken again exactly when the next row is due"
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestTwoWorkers(FollowupCase):
+    """Two cron workers on their own connections, each locking due rows:
+    the rows they get never overlap and each message goes out once. This test
+    commits its own data on real connections and removes it at the end."""
+
+    def test_two_workers_never_take_the_same_row(self):
+        db = sql_db.db_connect(self.env.cr.dbname)
+        with db.cursor() as setup_cr:
+            env = api.Environment(setup_cr, api.SUPERUSER_ID, {"tracking_disable": True})
+            partners = env["res.partner"].create(
+                [
+                    {
+                        "name": f"Worker test {i}",
+                        "email": f"worker{i}@example.com",
+                        "followup_email_consent": True,
+                    }
+                    for i in range(40)
+                ]
+            )
+            template = env["mail.template"].create(
+                {
+                    "name": "Worker test",
+                    "model_id": env["ir.model"]._get_id("res.partner"),
+                    "subject": "Hi",
+                    "body_html": "<p>Hi</p>",
+                }
+            )
+            env["followup.dispatch"]._plan(
+                [
+                    {
+                        "channel": "email",
+                        "partner_id": p.id,
+                        "res_model": "res.partner",
+                        "res_id": p.id,
+                        "mail_template_id": template.id,
+                        "policy_id": False,
+                        "idempotency_key": f"two-workers:{p.id}",
+                    }
+                    for p in partners
+                ]
+            )
+            setup_cr.commit()
+        partner_ids = partners.ids
+        try:
+            with db.cursor() as cr_a, db.cursor() as cr_b:
+                env_a = api.Environment(cr_a, api.SUPERUSER_ID, {})
+                env_b = api.Environment(cr_b, api.SUPERUSER_ID, {})
+                batch_a = env_a["followup.dispatch"]._lock_due(25)
+                batch_b = env_b["followup.dispatch"]._lock_due(25)
+                ours_a = batch_a.filtered(lambda d: d.idempotency_key.startswith("two-workers:"))
+                ours_b = batch_b.filtered(lambda d: d.idempotency_key.startswith("two-workers:"))
+                self.assertFalse(set(ours_a.ids) & set(ours_b.ids), "No row locked by both workers")
+                self.assertEqual(len(ours_a) + len(ours_b), 40)
+                batch_a._process()
+                batch_b._process()
+                cr_a.commit()
+                cr_b.commit()
+            with db.cursor() as check_cr:
+                check_cr.execute(
+                    """SELECT count(*), count(DISTINCT r.res_partner_id)
+                         FROM mail_mail m JOIN mail_mail_res_partner_rel r ON r.mail_mail_id = m.id
+                        WHERE r.res_partner_id = ANY(%s)""",
+                    [partner_ids],
+                )
+                self.assertEqual(check_cr.fetchone(), (40, 40), "Forty e-mails, one per person")
+                check_cr.execute(
+                    "SELECT state, count(*) FROM followup_dispatch"
+                    " WHERE idempotency_key LIKE 'two-workers:%%' GROUP BY state"
+                )
+                self.assertEqual(dict(check_cr.fetchall()), {"sent": 40})
+        finally:
+            with db.cursor() as cleanup_cr:
+                env = api.Environment(cleanup_cr, api.SUPERUSER_ID, {})
+                env["followup.dispatch"].search([("idempotency_key", "like", "two-workers:")]).unlink()
+                env["mail.mail"].search([("recipient_ids", "in", partner_ids)]).unlink()
+                env["mail.message"].search(
+                    [("model", "=", "res.partner"), ("res_id", "in", partner_ids)]
+                ).unlink()
+                env["res.partner"].browse(partner_ids).unlink()
+                env["mail.template"].search([("name", "=", "Worker test")]).unlink()
+                cleanup_cr.commit()

@@ -1,0 +1,1 @@
+from . import followup_outbox_preview

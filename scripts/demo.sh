@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# A demo database with the addons and their demo data, served on localhost:8069.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+"$PYTHON" -m pip install --quiet --disable-pip-version-check -r requirements.txt
+if ! odoo_importable; then
+    echo "python3 cannot import odoo: install Odoo 18.0 first (see README, Prerequisites)." >&2
+    exit 1
+fi
+ensure_postgres
+ADDONS_PATH=$(odoo_addons_path)
+DB=${DEMO_DB:-followup_demo}
+ADDONS=$(cd addons && ls -d */ | tr -d / | paste -sd, -)
+export PGPASSWORD=odoo
+if ! psql -h localhost -U odoo -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1; then
+    odoo_bin -c odoo.conf --addons-path="$ADDONS_PATH" -d "$DB" \
+        -i "$ADDONS,repair,project,crm" --stop-after-init
+fi
+echo "Serving $DB on http://localhost:8069 (login admin, password admin)"
+exec "$PYTHON" -c "import odoo; odoo.cli.main()" -c odoo.conf --addons-path="$ADDONS_PATH" \
+    -d "$DB" --db-filter="^$DB\$"
