@@ -551,10 +551,11 @@ class FollowupDispatch(models.Model):
                 outcomes.update(in_company._send_emails(addresses))
             else:
                 outcomes.update(in_company._send_sms(addresses))
+        channels = {d.channel for d in self}
         self._apply_outcomes(outcomes)
-        if any(d.channel == "email" for d in self):
+        if "email" in channels:
             self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
-        if any(d.channel == "sms" for d in self):
+        if "sms" in channels:
             self.env.ref("sms.ir_cron_sms_scheduler_action").sudo()._trigger()
 
     def _render(self, template, field, res_ids):
@@ -595,6 +596,13 @@ class FollowupDispatch(models.Model):
                     values[dispatch][fname] = rendered.get(dispatch.res_id)
         return values, errors
 
+    def _source_reply_tos(self):
+        """Reply-to address of each source record of ``self`` (one model)."""
+        records = self.env[self[:1].res_model].browse(set(self.mapped("res_id")))
+        if not hasattr(records, "_notify_get_reply_to"):
+            return {}
+        return records._notify_get_reply_to(default=False)
+
     def _message_base_vals(self):
         return {
             "model": self.res_model,
@@ -609,13 +617,21 @@ class FollowupDispatch(models.Model):
         subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")
         for template, dispatches in self.grouped("mail_template_id").items():
             for same_model in dispatches.grouped("res_model").values():
-                values, errors = same_model._render_batch(template, ("subject", "body_html", "email_from"))
+                fnames = ("subject", "body_html", "email_from") + (("reply_to",) if template.reply_to else ())
+                values, errors = same_model._render_batch(template, fnames)
                 for dispatch, error in errors.items():
                     outcomes[dispatch] = {"state": "failed", "reason": "render_error", "error_message": error}
+                # computed here for the whole batch, mail.message would do it once per message
+                reply_tos = same_model._source_reply_tos()
                 for dispatch in same_model:
                     if dispatch in errors:
                         continue
                     rendered = values[dispatch]
+                    email_from = (
+                        rendered["email_from"]
+                        or dispatch.company_id.email_formatted
+                        or self.env.user.email_formatted
+                    )
                     mail_vals.append(
                         {
                             **dispatch._message_base_vals(),
@@ -624,9 +640,10 @@ class FollowupDispatch(models.Model):
                             "subject": rendered["subject"],
                             "body": rendered["body_html"],
                             "body_html": rendered["body_html"],
-                            "email_from": rendered["email_from"]
-                            or dispatch.company_id.email_formatted
-                            or self.env.user.email_formatted,
+                            "email_from": email_from,
+                            "reply_to": rendered.get("reply_to")
+                            or reply_tos.get(dispatch.res_id)
+                            or email_from,
                             "recipient_ids": [Command.link(dispatch.partner_id.id)],
                             "auto_delete": template.auto_delete,
                             "mail_server_id": template.mail_server_id.id,
@@ -682,6 +699,7 @@ class FollowupDispatch(models.Model):
                             **dispatch._message_base_vals(),
                             "message_type": "sms",
                             "subtype_id": subtype_id,
+                            "reply_to": False,
                             "body": plaintext2html(body),
                         }
                     )

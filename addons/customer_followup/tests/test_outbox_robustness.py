@@ -20,7 +20,7 @@ class TestOutboxBatches(FollowupCase):
         self.env.invalidate_all()
         # Independent of the batch size: locking, the checks and the bulk
         # inserts/updates are one query each, rendering a handful per template.
-        with self.assertQueryCount(__system__=60):
+        with self.assertQueryCount(__system__=42):
             self.send_due(batch_size=100)
         self.assertEqual(set(dispatches.mapped("state")), {"sent"})
         self.assertEqual(len(dispatches.mail_mail_id), 100)
@@ -28,7 +28,7 @@ class TestOutboxBatches(FollowupCase):
     def test_sms_batch_query_count(self):
         dispatches = self.plan(self._partners(100), channel="sms")
         self.env.invalidate_all()
-        with self.assertQueryCount(__system__=60):
+        with self.assertQueryCount(__system__=40):
             self.send_due(batch_size=100)
         self.assertEqual(set(dispatches.mapped("state")), {"sent"})
         self.assertEqual(len(set(dispatches.sms_id.mapped("number"))), 100)
