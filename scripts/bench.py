@@ -1,0 +1,186 @@
+"""The outbox against Odoo's own time-based automation, on the same data.
+
+Run through ``bash scripts/bench.sh``, which prepares the database. Both
+mechanisms send a templated e-mail to the customer of a field job (a
+``project.task``) 24 hours before its deadline: ``base.automation`` with a
+time-based rule, the outbox with one planned row per task. Figures are printed
+as lines of ``name: value``.
+"""
+
+import argparse
+import time
+from datetime import timedelta
+
+import odoo
+from odoo import SUPERUSER_ID, api, fields
+
+CHUNK = 5000
+CUSTOMERS = 1000
+
+
+class Bench:
+    def __init__(self, env, due):
+        self.env = env
+        self.due = due
+        self.size = 0
+        self.now = fields.Datetime.now()
+        self.project = env["project.project"].create({"name": "Field jobs"})
+        self.customers = env["res.partner"].create(
+            [
+                {
+                    "name": f"Customer {index}",
+                    "email": f"customer{index}@example.com",
+                    "followup_email_consent": True,
+                }
+                for index in range(CUSTOMERS)
+            ]
+        )
+        self.template = env["mail.template"].create(
+            {
+                "name": "Bench reminder",
+                "model_id": env["ir.model"]._get_id("project.task"),
+                "subject": "Reminder for {{ object.name }}",
+                "body_html": "<p>Dear <t t-out='object.partner_id.name'/>, we come tomorrow.</p>",
+                "email_from": "shop@example.com",
+                "partner_to": "{{ object.partner_id.id }}",
+            }
+        )
+        action = env["ir.actions.server"].create(
+            {
+                "name": "Bench reminder",
+                "model_id": self.template.model_id.id,
+                "state": "mail_post",
+                "mail_post_method": "comment",
+                "template_id": self.template.id,
+            }
+        )
+        self.automation = env["base.automation"].create(
+            {
+                "name": "Bench reminder 24 hours before",
+                "model_id": self.template.model_id.id,
+                "trigger": "on_time",
+                "trg_date_id": env["ir.model.fields"]._get("project.task", "date_deadline").id,
+                "trg_date_range": -24,
+                "trg_date_range_type": "hour",
+                "action_server_ids": [odoo.Command.link(action.id)],
+            }
+        )
+
+    def grow_to(self, size):
+        """Field jobs with a deadline and one planned outbox row each; the
+        reminders of the first ``due`` jobs are due now, the others later."""
+        for start in range(self.size, size, CHUNK):
+            stop = min(start + CHUNK, size)
+            tasks = self.env["project.task"].create(
+                [
+                    {
+                        "name": f"Job {index}",
+                        "project_id": self.project.id,
+                        "partner_id": self.customers[index % CUSTOMERS].id,
+                        "date_deadline": self.now
+                        + (timedelta(hours=23) if index < self.due else timedelta(days=3 + index % 60)),
+                    }
+                    for index in range(start, stop)
+                ]
+            )
+            self.env["followup.dispatch"]._plan(
+                [
+                    {
+                        "channel": "email",
+                        "partner_id": task.partner_id.id,
+                        "res_model": "project.task",
+                        "res_id": task.id,
+                        "mail_template_id": self.template.id,
+                        "policy_id": False,
+                        "date_planned": task.date_deadline - timedelta(hours=24),
+                        "idempotency_key": f"bench:{task.id}:{task.date_deadline}",
+                    }
+                    for task in tasks
+                ]
+            )
+            self.env.cr.commit()
+            self.env.invalidate_all()
+        self.size = size
+
+    def measure(self, run):
+        env = self.env
+        env.flush_all()
+        env.invalidate_all()
+        queries = env.cr.sql_log_count
+        start = time.perf_counter()
+        run()
+        env.flush_all()
+        seconds = time.perf_counter() - start
+        queries = env.cr.sql_log_count - queries
+        env.cr.commit()
+        return seconds, queries
+
+    def count_messages(self):
+        return self.env["mail.message"].search_count(
+            [("model", "=", "project.task"), ("subject", "like", "Reminder for")]
+        )
+
+    def run_automation(self):
+        return self.env["base.automation"]._check()
+
+    def run_outbox(self):
+        return self.env["followup.dispatch"]._cron_send_due()
+
+
+def report(name, value):
+    print(f"{name}: {value}", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--addons-path", required=True)
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--due", type=int, default=1000)
+    args = parser.parse_args()
+    odoo.tools.config.parse_config(
+        ["-c", args.config, "--addons-path", args.addons_path, "-d", args.database, "--log-level=warn"]
+    )
+    sizes = [int(size) for size in args.sizes.split(",")]
+    registry = odoo.modules.registry.Registry(args.database)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True, "mail_create_nolog": True})
+        bench = Bench(env, args.due)
+        bench.grow_to(sizes[0])
+        report("rows", sizes[0])
+        report("due", args.due)
+
+        bench.automation.last_run = fields.Datetime.now() - timedelta(days=2)
+        before = bench.count_messages()
+        ba_seconds, ba_queries = bench.measure(bench.run_automation)
+        ba_sent = bench.count_messages() - before
+        before = bench.count_messages()
+        ob_seconds, ob_queries = bench.measure(bench.run_outbox)
+        ob_sent = bench.count_messages() - before
+
+        report("base_automation sent", ba_sent)
+        report("base_automation seconds", f"{ba_seconds:.2f}")
+        report("base_automation messages/second", f"{ba_sent / ba_seconds:.1f}")
+        report("base_automation queries/message", f"{ba_queries / max(ba_sent, 1):.2f}")
+        report("outbox sent", ob_sent)
+        report("outbox seconds", f"{ob_seconds:.2f}")
+        report("outbox messages/second", f"{ob_sent / ob_seconds:.1f}")
+        report("outbox queries/message", f"{ob_queries / max(ob_sent, 1):.3f}")
+        report(
+            "ratio outbox/base_automation messages/second",
+            f"{(ob_sent / ob_seconds) / (ba_sent / ba_seconds):.1f}",
+        )
+
+        for size in sizes:
+            bench.grow_to(size)
+            ob_idle = bench.measure(bench.run_outbox)
+            ba_idle = bench.measure(bench.run_automation)
+            report(f"idle outbox at {size} rows", f"{ob_idle[0] * 1000:.1f} ms, {ob_idle[1]} queries")
+            report(
+                f"idle base_automation at {size} rows", f"{ba_idle[0] * 1000:.1f} ms, {ba_idle[1]} queries"
+            )
+
+
+if __name__ == "__main__":
+    main()
