@@ -2,7 +2,7 @@
     "name": "Customer Follow-up",
     "summary": "One outbox and one send policy for every customer e-mail and SMS: "
     "consent, working hours, caps, exactly-once delivery",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Marketing",
     "website": "https://github.com/customer-followup/customer-followup",
     "author": "Customer Follow-up Team",
@@ -18,6 +18,8 @@
         "data/followup_policy_data.xml",
         "views/followup_dispatch_views.xml",
         "views/followup_policy_views.xml",
+        "wizard/followup_rule_bulk_edit_views.xml",
+        "views/followup_rule_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "wizard/followup_outbox_preview_views.xml",
@@ -27,4 +29,5 @@
         "demo/followup_demo.xml",
     ],
     "application": True,
+    "uninstall_hook": "uninstall_hook",
 }

@@ -1,1 +1,9 @@
-from . import followup_dispatch, followup_policy, res_company, res_config_settings, res_partner
+from . import followup_policy
+from . import followup_dispatch
+from . import followup_location
+from . import followup_rule
+from . import followup_demo
+from . import mail_thread
+from . import res_company
+from . import res_config_settings
+from . import res_partner

@@ -86,6 +86,7 @@ class FollowupDispatch(models.Model):
     origin_model = fields.Char(readonly=True, index=True)
     origin_id = fields.Many2oneReference("Origin Record ID", model_field="origin_model", readonly=True)
     origin_name = fields.Char("Origin", compute="_compute_origin_name")
+    occurrence = fields.Char(readonly=True, help="What happened, or the date a reminder is about.")
     policy_id = fields.Many2one(
         "followup.policy",
         string="Send Policy",
@@ -119,11 +120,15 @@ class FollowupDispatch(models.Model):
     )
     attempt_count = fields.Integer(readonly=True)
 
-    _sql_constraints = [
-        ("idempotency_key_uniq", "UNIQUE(idempotency_key)", "This message is already planned."),
-    ]
-
     def init(self):
+        # One occurrence, one message: a cancelled row frees its key, so that
+        # a reminder cancelled by a date move comes back if the date does.
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS followup_dispatch_idempotency_key_uniq
+                ON followup_dispatch (idempotency_key) WHERE state != 'cancelled'
+            """
+        )
         # The cron reads due rows only: keep that query indexed whatever the table size.
         tools.create_index(
             self.env.cr,
@@ -173,14 +178,17 @@ class FollowupDispatch(models.Model):
     @api.model
     def _plan(self, vals_list):
         """Plan messages in batch. A row whose ``idempotency_key`` is already
-        planned (in any state) is ignored, so planning is safe to repeat.
+        planned, sent, skipped or failed is ignored, so planning is safe to
+        repeat.
 
         :return: the newly planned rows
         """
         keys = [vals["idempotency_key"] for vals in vals_list]
         existing = set(
             self.sudo()
-            .search_fetch([("idempotency_key", "in", keys)], ["idempotency_key"])
+            .search_fetch(
+                [("idempotency_key", "in", keys), ("state", "!=", "cancelled")], ["idempotency_key"]
+            )
             .mapped("idempotency_key")
         )
         new_vals = []

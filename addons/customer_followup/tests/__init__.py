@@ -1,1 +1,6 @@
-from . import test_consent, test_outbox, test_outbox_robustness, test_security, test_send_policy
+from . import test_consent
+from . import test_outbox
+from . import test_send_policy
+from . import test_outbox_robustness
+from . import test_security
+from . import test_rules

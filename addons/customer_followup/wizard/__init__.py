@@ -1,1 +1,2 @@
 from . import followup_outbox_preview
+from . import followup_rule_bulk_edit

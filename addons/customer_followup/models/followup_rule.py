@@ -1,0 +1,531 @@
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+
+import pytz
+
+from odoo import api, fields, models, tools
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools.safe_eval import safe_eval
+
+TRIGGERS = [
+    ("on_create", "Record created"),
+    ("on_state_change", "Status changed"),
+    ("on_state_set", "Status changed to"),
+    ("on_date_change", "Scheduled date changed"),
+    ("before_date", "Reminder before a date"),
+]
+STATE_TRIGGERS = ("on_state_change", "on_state_set")
+DATE_TRIGGERS = ("on_date_change", "before_date")
+UNITS = [("minutes", "Minutes"), ("hours", "Hours"), ("days", "Days")]
+# The apps the rule form proposes first, when they are installed.
+SUGGESTED_MODELS = [
+    ("repair.order", "Work Orders"),
+    ("project.task", "Field Jobs"),
+    ("crm.lead", "Leads"),
+]
+
+
+def _duration(number, unit):
+    return timedelta(**{unit: number or 0})
+
+
+class FollowupRule(models.Model):
+    """Tell customers about their work orders, jobs or leads: a message
+    planned in the outbox when something happens to a record, or before one
+    of its dates."""
+
+    _name = "followup.rule"
+    _description = "Follow-up Notification Rule"
+    _order = "sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    model_choice = fields.Selection(
+        selection="_selection_model_choice",
+        string="Applies To",
+        compute="_compute_model_choice",
+        inverse="_inverse_model_choice",
+    )
+    model_id = fields.Many2one(
+        "ir.model",
+        required=True,
+        ondelete="cascade",
+        domain=[("is_mail_thread", "=", True), ("transient", "=", False)],
+    )
+    model_name = fields.Char(related="model_id.model", string="Model Name", store=True, index=True)
+    trigger = fields.Selection(TRIGGERS, required=True, default="on_create")
+    state_field_id = fields.Many2one(
+        "ir.model.fields",
+        string="Status Field",
+        compute="_compute_state_field_id",
+        store=True,
+        readonly=False,
+        ondelete="cascade",
+        domain="[('model_id', '=', model_id), ('ttype', 'in', ('selection', 'many2one')),"
+        " ('store', '=', True)]",
+    )
+    state_selection_id = fields.Many2one(
+        "ir.model.fields.selection",
+        string="Status",
+        ondelete="cascade",
+        domain="[('field_id', '=', state_field_id)]",
+    )
+    stage_model = fields.Char(related="state_field_id.relation", string="Stage Model")
+    stage_ref = fields.Many2oneReference(string="Stage", model_field="stage_model")
+    date_field_id = fields.Many2one(
+        "ir.model.fields",
+        compute="_compute_date_field_id",
+        store=True,
+        readonly=False,
+        ondelete="cascade",
+        domain="[('model_id', '=', model_id), ('ttype', 'in', ('date', 'datetime')), ('store', '=', True)]",
+    )
+    reminder_number = fields.Integer(string="Remind", default=1)
+    reminder_unit = fields.Selection(UNITS, default="days", required=True)
+    delay_number = fields.Integer(string="Delay")
+    delay_unit = fields.Selection(UNITS, default="hours", required=True)
+    channel = fields.Selection([("email", "E-mail"), ("sms", "SMS")], required=True, default="sms")
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="E-mail Template",
+        domain="[('model', '=', model_name)]",
+        ondelete="restrict",
+    )
+    sms_template_id = fields.Many2one(
+        "sms.template",
+        string="SMS Template",
+        domain="[('model', '=', model_name)]",
+        ondelete="restrict",
+    )
+    partner_field_id = fields.Many2one(
+        "ir.model.fields",
+        string="Recipient",
+        compute="_compute_partner_field_id",
+        store=True,
+        readonly=False,
+        ondelete="cascade",
+        domain="[('model_id', '=', model_id), ('ttype', '=', 'many2one'), ('relation', '=', 'res.partner')]",
+        help="The field of the record that holds the customer to notify.",
+    )
+    is_consent_required = fields.Boolean(
+        string="Consent Required",
+        default=True,
+        help="Only send to customers who accepted messages on this channel.",
+    )
+    working_hours_only = fields.Boolean(
+        help="Send during the working hours of the location (else of the company), holidays excluded.",
+    )
+    location_id = fields.Many2one(
+        "followup.location",
+        check_company=True,
+        domain="[('model_id', '=', model_id)]",
+    )
+    filter_domain = fields.Char(string="Condition", default="[]")
+    policy_id = fields.Many2one(
+        "followup.policy",
+        string="Send Policy",
+        check_company=True,
+        help="Leave empty for the company's default send policy.",
+    )
+    dispatch_count = fields.Integer(compute="_compute_dispatch_count", string="Messages")
+
+    @api.model
+    def _selection_model_choice(self):
+        return [(model, self.env._(label)) for model, label in SUGGESTED_MODELS if model in self.env] + [
+            ("other", self.env._("Other"))
+        ]
+
+    @api.depends("model_id")
+    def _compute_model_choice(self):
+        suggested = {model for model, _label in SUGGESTED_MODELS}
+        for rule in self:
+            model = rule.model_id.model
+            rule.model_choice = model if model in suggested else (model and "other")
+
+    def _inverse_model_choice(self):
+        for rule in self.filtered(lambda r: r.model_choice and r.model_choice != "other"):
+            rule.model_id = self.env["ir.model"]._get(rule.model_choice)
+
+    @api.depends("model_id")
+    def _compute_state_field_id(self):
+        for rule in self:
+            model = self.env.get(rule.model_name)
+            name = next((n for n in ("stage_id", "state") if model is not None and n in model._fields), False)
+            rule.state_field_id = name and self.env["ir.model.fields"]._get(rule.model_name, name)
+
+    @api.depends("model_id")
+    def _compute_date_field_id(self):
+        preferred = ("schedule_date", "date_deadline", "planned_date_begin", "date_begin")
+        for rule in self:
+            model = self.env.get(rule.model_name)
+            name = next((n for n in preferred if model is not None and n in model._fields), False)
+            rule.date_field_id = name and self.env["ir.model.fields"]._get(rule.model_name, name)
+
+    @api.depends("model_id")
+    def _compute_partner_field_id(self):
+        for rule in self:
+            model = self.env.get(rule.model_name)
+            has_partner = model is not None and "partner_id" in model._fields
+            rule.partner_field_id = has_partner and self.env["ir.model.fields"]._get(
+                rule.model_name, "partner_id"
+            )
+
+    def _compute_dispatch_count(self):
+        counts = dict(
+            self.env["followup.dispatch"]._read_group(
+                [("origin_model", "=", self._name), ("origin_id", "in", self.ids)], ["origin_id"], ["__count"]
+            )
+        )
+        for rule in self:
+            rule.dispatch_count = counts.get(rule.id, 0)
+
+    @api.onchange("model_id")
+    def _onchange_model_id(self):
+        self.state_selection_id = False
+        self.stage_ref = False
+        self.location_id = False
+        self.mail_template_id = False
+        self.sms_template_id = False
+
+    # ------------------------------------------------------------
+    # CONSTRAINTS
+    # ------------------------------------------------------------
+
+    @api.constrains("trigger", "state_field_id", "state_selection_id", "stage_ref", "date_field_id")
+    def _check_trigger(self):
+        for rule in self:
+            if rule.trigger in STATE_TRIGGERS and not rule.state_field_id:
+                raise ValidationError(
+                    self.env._("Rule %(rule)s needs the field that holds the status.", rule=rule.name)
+                )
+            if rule.trigger == "on_state_set" and not (rule.state_selection_id or rule.stage_ref):
+                raise ValidationError(
+                    self.env._("Rule %(rule)s needs the status to watch for.", rule=rule.name)
+                )
+            if rule.trigger in DATE_TRIGGERS and not rule.date_field_id:
+                raise ValidationError(self.env._("Rule %(rule)s needs a date field.", rule=rule.name))
+
+    @api.constrains("channel", "mail_template_id", "sms_template_id", "model_id")
+    def _check_template(self):
+        for rule in self:
+            template = rule._template()
+            if not template:
+                raise ValidationError(
+                    self.env._("Rule %(rule)s needs a template for its channel.", rule=rule.name)
+                )
+            if template.model != rule.model_name:
+                raise ValidationError(
+                    self.env._(
+                        "The template of rule %(rule)s is for %(template_model)s, not %(model)s.",
+                        rule=rule.name,
+                        template_model=template.model,
+                        model=rule.model_name,
+                    )
+                )
+
+    @api.constrains("reminder_number", "delay_number")
+    def _check_durations(self):
+        for rule in self:
+            if rule.reminder_number < 0 or rule.delay_number < 0:
+                raise ValidationError(self.env._("Delays and reminders cannot be negative."))
+
+    @api.constrains("filter_domain", "model_id")
+    def _check_filter_domain(self):
+        for rule in self.with_context(followup_validate_domain=True):
+            rule._get_domain()
+
+    # ------------------------------------------------------------
+    # CRUD: the rules by model are cached for the create/write hooks
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        rules = super().create(vals_list)
+        self.env.registry.clear_cache()
+        rules._ensure_smart_buttons()
+        return rules
+
+    def write(self, vals):
+        res = super().write(vals)
+        if {"active", "model_id", "trigger", "company_id"} & set(vals):
+            self.env.registry.clear_cache()
+            self._ensure_smart_buttons()
+        if vals.get("active") is False:
+            self._pending_dispatches()._cancel("condition_false")
+        return res
+
+    def unlink(self):
+        self._pending_dispatches()._cancel("condition_false")
+        res = super().unlink()
+        self.env.registry.clear_cache()
+        return res
+
+    @api.model
+    @tools.ormcache()
+    def _rule_ids_by_model(self):
+        groups = self.sudo()._read_group([("active", "=", True)], ["model_name"], ["id:array_agg"])
+        return {model: tuple(ids) for model, ids in groups}
+
+    @api.model
+    def _get_rules(self, model_name):
+        return self.sudo().browse(self._rule_ids_by_model().get(model_name, ()))
+
+    def _ensure_smart_buttons(self):
+        for model_name in set(self.mapped("model_name")):
+            self.env["mail.thread"]._followup_ensure_smart_button(model_name)
+
+    # ------------------------------------------------------------
+    # HELPERS
+    # ------------------------------------------------------------
+
+    def _template(self):
+        self.ensure_one()
+        return self.mail_template_id if self.channel == "email" else self.sms_template_id
+
+    def _get_domain(self):
+        self.ensure_one()
+        try:
+            domain = safe_eval(self.filter_domain or "[]", {"uid": self.env.uid})
+            if self.env.context.get("followup_validate_domain"):
+                self.env[self.model_name].sudo().search(domain, limit=1)
+        except Exception as error:
+            raise ValidationError(
+                self.env._(
+                    "The condition of rule %(rule)s is not a valid filter: %(error)s",
+                    rule=self.name,
+                    error=error,
+                )
+            ) from error
+        if self.location_id:
+            domain = [*domain, *self.location_id._get_domain()]
+        return domain
+
+    def _matching(self, records):
+        """The records of ``records`` the rule applies to: its company, its
+        location and its condition."""
+        self.ensure_one()
+        domain = [("id", "in", records.ids), *self._get_domain()]
+        if "company_id" in records._fields:
+            domain += ["|", ("company_id", "=", False), ("company_id", "=", self.company_id.id)]
+        return records.with_context(active_test=False).search(domain)
+
+    def _calendar(self):
+        self.ensure_one()
+        if not self.working_hours_only:
+            return self.env["resource.calendar"]
+        return self.location_id.resource_calendar_id or self.company_id.resource_calendar_id
+
+    def _state_value(self, record):
+        value = record[self.state_field_id.name]
+        return value.id if isinstance(value, models.BaseModel) else value
+
+    def _watched_value(self):
+        """The status value an ``on_state_set`` rule waits for."""
+        self.ensure_one()
+        return self.stage_ref if self.stage_model else self.state_selection_id.value
+
+    def _date_value(self, record):
+        """The rule's date of ``record`` as naive UTC; a date without time is
+        midnight in the rule's working calendar time zone."""
+        value = record[self.date_field_id.name]
+        if not value or isinstance(value, datetime):
+            return value or False
+        tz = pytz.timezone(self._calendar().tz or self.company_id.resource_calendar_id.tz or "UTC")
+        return tz.localize(datetime.combine(value, time.min)).astimezone(pytz.utc).replace(tzinfo=None)
+
+    def _pending_dispatches(self, records=None):
+        domain = [("origin_model", "=", self._name), ("origin_id", "in", self.ids), ("state", "=", "planned")]
+        if records is not None:
+            domain += [("res_model", "=", records._name), ("res_id", "in", records.ids)]
+        return self.env["followup.dispatch"].sudo().search(domain)
+
+    # ------------------------------------------------------------
+    # PLANNING, from the create and write hooks of mail.thread
+    # ------------------------------------------------------------
+
+    def _on_create(self, records):
+        for rule in self.filtered(lambda r: r.trigger in ("on_create", "before_date")):
+            matching = rule._matching(records)
+            if rule.trigger == "on_create":
+                rule._plan_now(matching, "created")
+            else:
+                rule._plan_reminders(matching)
+
+    def _watched_fields(self, vals):
+        names = set()
+        for rule in self:
+            if rule.trigger in STATE_TRIGGERS and rule.state_field_id.name in vals:
+                names.add(rule.state_field_id.name)
+            if rule.trigger in DATE_TRIGGERS and rule.date_field_id.name in vals:
+                names.add(rule.date_field_id.name)
+        return names
+
+    def _on_write(self, records, before):
+        """``before``: {field name: {record id: value before the write}}"""
+        for rule in self:
+            fname = rule.state_field_id.name if rule.trigger in STATE_TRIGGERS else rule.date_field_id.name
+            if rule.trigger not in STATE_TRIGGERS + DATE_TRIGGERS or fname not in before:
+                continue
+            changed = records.filtered(lambda r, f=fname: r[f] != before[f][r.id])
+            if not changed:
+                continue
+            if rule.trigger == "before_date":
+                rule._plan_reminders(changed)
+                continue
+            matching = rule._matching(changed)
+            if rule.trigger == "on_state_set":
+                value = rule._watched_value()
+                matching = matching.filtered(lambda r, rule=rule, value=value: rule._state_value(r) == value)
+            elif rule.trigger == "on_date_change":
+                matching = matching.filtered(lambda r, f=fname: r[f])
+            rule._plan_now(matching, "changed")
+
+    def _plan_now(self, records, event):
+        """Plan one message per record, after the rule's delay. While one is
+        still planned for a record, a new change plans nothing: the message
+        renders the record as it is when it leaves."""
+        self.ensure_one()
+        if event != "created":
+            records -= self.env[records._name].browse(self._pending_dispatches(records).mapped("res_id"))
+        now = fields.Datetime.now()
+        when = now + _duration(self.delay_number, self.delay_unit)
+        self._plan(records, {record: (when, f"{event}@{now.isoformat()}") for record in records})
+
+    def _plan_reminders(self, records):
+        """(Re)plan the reminder of each record for its current date: the
+        reminders of an older date are cancelled, a cleared or passed date
+        plans nothing."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        matching = self._matching(records)
+        plans = {}
+        for record in matching:
+            date = self._date_value(record)
+            if date and date > now:
+                when = max(now, date - _duration(self.reminder_number, self.reminder_unit))
+                plans[record] = (when, f"remind:{date.isoformat()}")
+        keys = {self._key(record, occurrence) for record, (_when, occurrence) in plans.items()}
+        outdated = self._pending_dispatches(records).filtered(lambda d: d.idempotency_key not in keys)
+        outdated._cancel("condition_false")
+        self._plan(matching, plans)
+
+    def _recipient(self, record):
+        if self.partner_field_id:
+            return record[self.partner_field_id.name]
+        return record if record._name == "res.partner" else self.env["res.partner"]
+
+    def _key(self, record, occurrence):
+        return f"rule:{self.id}:{record._name}:{record.id}:{occurrence}"
+
+    def _plan(self, records, plans):
+        """``plans``: {record: (ideal time, occurrence)}"""
+        self.ensure_one()
+        calendar = self._calendar()
+        template = self._template()
+        vals_list = []
+        for record in records.filtered(lambda r: r in plans):
+            when, occurrence = plans[record]
+            company = record.company_id if "company_id" in record._fields else self.company_id
+            vals_list.append(
+                {
+                    "channel": self.channel,
+                    "mail_template_id": self.channel == "email" and template.id,
+                    "sms_template_id": self.channel == "sms" and template.id,
+                    "partner_id": self._recipient(record).id,
+                    "res_model": record._name,
+                    "res_id": record.id,
+                    "origin_model": self._name,
+                    "origin_id": self.id,
+                    "occurrence": occurrence,
+                    "company_id": (company or self.company_id).id,
+                    "policy_id": (self.policy_id or (company or self.company_id).followup_policy_id).id,
+                    "resource_calendar_id": calendar.id,
+                    "is_consent_required": self.is_consent_required,
+                    "date_planned": when,
+                    "idempotency_key": self._key(record, occurrence),
+                }
+            )
+        if vals_list:
+            self.env["followup.dispatch"]._plan(vals_list)
+
+    # ------------------------------------------------------------
+    # SEND-TIME CHECK, called by the outbox
+    # ------------------------------------------------------------
+
+    def _followup_check_dispatches(self, dispatches):
+        """{dispatch: (reason, message)} for the messages whose rule no
+        longer applies to their record."""
+        cancel = {}
+        now = fields.Datetime.now()
+        rules = self.browse(set(dispatches.mapped("origin_id"))).exists()
+        for rule_id, rule_dispatches in dispatches.grouped("origin_id").items():
+            rule = self.browse(rule_id)
+            if rule not in rules or not rule.active:
+                for dispatch in rule_dispatches:
+                    cancel[dispatch] = ("condition_false", self.env._("The rule was archived or deleted."))
+                continue
+            records = self.env[rule.model_name].browse(rule_dispatches.mapped("res_id"))
+            matching = rule._matching(records)
+            for dispatch in rule_dispatches:
+                record = records.browse(dispatch.res_id)
+                why = rule._why_not_anymore(record, matching, dispatch, now)
+                if why:
+                    cancel[dispatch] = ("condition_false", why)
+        return cancel
+
+    def _why_not_anymore(self, record, matching, dispatch, now):
+        if record not in matching:
+            return self.env._("The record no longer matches the rule's condition, company or location.")
+        if self.trigger == "on_state_set" and self._state_value(record) != self._watched_value():
+            return self.env._("The status is no longer the one the rule waits for.")
+        if self.trigger == "before_date":
+            date = self._date_value(record)
+            if not date or f"remind:{date.isoformat()}" != dispatch.occurrence:
+                return self.env._("The date moved or was cleared.")
+            if date <= now:
+                return self.env._("The date has passed.")
+        return False
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_open_dispatches(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("customer_followup.followup_dispatch_action")
+        action["domain"] = [("origin_model", "=", self._name), ("origin_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
+    def action_copy_to_locations(self):
+        """Copy each rule to every other location of its model and company."""
+        copies = self.browse()
+        locations = self.env["followup.location"].search([("model_id", "in", self.model_id.ids)])
+        by_key = defaultdict(lambda: self.env["followup.location"])
+        for location in locations:
+            by_key[location.model_id, location.company_id] |= location
+        for rule in self:
+            targets = by_key[rule.model_id, rule.company_id] - rule.location_id
+            if not targets:
+                raise UserError(
+                    self.env._("There is no other location for the rule %(rule)s.", rule=rule.display_name)
+                )
+            vals = rule.copy_data()[0]
+            copies |= self.create(
+                [
+                    {**vals, "location_id": location.id, "name": f"{rule.name} ({location.name})"}
+                    for location in targets
+                ]
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Copied Rules"),
+            "res_model": self._name,
+            "view_mode": "list,form",
+            "domain": [("id", "in", copies.ids)],
+        }
