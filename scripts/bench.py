@@ -115,6 +115,51 @@ class Bench:
         env.cr.commit()
         return seconds, queries
 
+    def rule_scenario(self):
+        """A notification rule reminds 24 hours before the deadline; a mass
+        edit moves the deadline of ``due`` jobs so that their reminder is due:
+        the rule plans them at write time, the outbox sends them, while
+        base.automation finds and sends the same at its next time-based run."""
+        env = self.env
+        rule = env["followup.rule"].create(
+            {
+                "name": "Bench reminder 24 hours before",
+                "model_id": self.template.model_id.id,
+                "trigger": "before_date",
+                "date_field_id": env["ir.model.fields"]._get("project.task", "date_deadline").id,
+                "reminder_number": 24,
+                "reminder_unit": "hours",
+                "channel": "email",
+                "mail_template_id": self.template.id,
+                # the base.automation rule ignores working hours: so does this policy
+                "policy_id": env["followup.policy"].create({"name": "Any time"}).id,
+            }
+        )
+        env.cr.commit()
+        tasks = env["project.task"].search([], order="id", offset=self.due, limit=2 * self.due)
+        moved, baseline = tasks[: self.due], tasks[self.due :]
+        deadline = fields.Datetime.now() + timedelta(hours=23, minutes=30)
+        rule.active = False
+        base = self.measure(lambda: baseline.write({"date_deadline": deadline + timedelta(days=30)}))
+        rule.active = True
+        with_rule = self.measure(lambda: moved.write({"date_deadline": deadline}))
+        planned = env["followup.dispatch"].search_count([("origin_model", "=", "followup.rule")])
+        self.automation.last_run = fields.Datetime.now() - timedelta(hours=1)
+        env.cr.commit()
+        before = self.count_messages()
+        automation = self.measure(self.run_automation)
+        automation_sent = self.count_messages() - before
+        before = self.count_messages()
+        outbox = self.measure(self.run_outbox)
+        outbox_sent = self.count_messages() - before
+        return {
+            "planned": planned,
+            "write without rule": base,
+            "write with rule": with_rule,
+            "automation": (*automation, automation_sent),
+            "outbox": (*outbox, outbox_sent),
+        }
+
     def count_messages(self):
         return self.env["mail.message"].search_count(
             [("model", "=", "project.task"), ("subject", "like", "Reminder for")]
@@ -129,6 +174,36 @@ class Bench:
 
 def report(name, value):
     print(f"{name}: {value}", flush=True)
+
+
+def report_rule_scenario(scenario, due):
+    report("rule: reminders planned by the mass date change", scenario["planned"])
+    seconds, queries = scenario["write without rule"]
+    report(f"rule: write of {due} deadlines without the rule", f"{seconds:.2f} s, {queries} queries")
+    seconds, queries = scenario["write with rule"]
+    report(f"rule: write of {due} deadlines with the rule", f"{seconds:.2f} s, {queries} queries")
+    ob_seconds, ob_queries, ob_sent = scenario["outbox"]
+    ba_seconds, ba_queries, ba_sent = scenario["automation"]
+    plan_seconds = scenario["write with rule"][0] - scenario["write without rule"][0]
+    plan_queries = scenario["write with rule"][1] - scenario["write without rule"][1]
+    report("rule: outbox sent", ob_sent)
+    report("rule: outbox seconds (send)", f"{ob_seconds:.2f}")
+    report("rule: base_automation sent", ba_sent)
+    report("rule: base_automation seconds", f"{ba_seconds:.2f}")
+    report(
+        "rule: outbox messages/second (planning at write + send)",
+        f"{ob_sent / (ob_seconds + max(plan_seconds, 0)):.1f}",
+    )
+    report("rule: base_automation messages/second", f"{ba_sent / ba_seconds:.1f}")
+    report(
+        "rule: ratio outbox/base_automation messages/second",
+        f"{(ob_sent / (ob_seconds + max(plan_seconds, 0))) / (ba_sent / ba_seconds):.1f}",
+    )
+    report(
+        "rule: outbox queries/message (planning + send)",
+        f"{(ob_queries + max(plan_queries, 0)) / max(ob_sent, 1):.3f}",
+    )
+    report("rule: base_automation queries/message", f"{ba_queries / max(ba_sent, 1):.2f}")
 
 
 def main():
@@ -171,6 +246,8 @@ def main():
             "ratio outbox/base_automation messages/second",
             f"{(ob_sent / ob_seconds) / (ba_sent / ba_seconds):.1f}",
         )
+
+        report_rule_scenario(bench.rule_scenario(), args.due)
 
         for size in sizes:
             bench.grow_to(size)
