@@ -3,6 +3,8 @@ import threading
 from collections import defaultdict
 from datetime import timedelta
 
+import psycopg2.errors
+
 from odoo import Command, api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL, html2plaintext, plaintext2html
@@ -197,9 +199,27 @@ class FollowupDispatch(models.Model):
             if key not in existing:
                 existing.add(key)
                 new_vals.append(vals)
-        dispatches = self.sudo().create(new_vals)
+        dispatches = self._create_new(new_vals)
         dispatches._schedule_wakeup()
         return dispatches.sudo(False)
+
+    @api.model
+    def _create_new(self, vals_list):
+        """Create the rows, leaving out those whose key another transaction
+        planned meanwhile: the unique index guards exactly-once, this keeps a
+        race from becoming an error for the user who saved the record."""
+        try:
+            with self.env.cr.savepoint():
+                return self.sudo().create(vals_list)
+        except psycopg2.errors.UniqueViolation:
+            created = self.sudo()
+            for vals in vals_list:
+                try:
+                    with self.env.cr.savepoint():
+                        created |= self.sudo().create(vals)
+                except psycopg2.errors.UniqueViolation:
+                    _logger.info("Follow-up %s was planned by another transaction", vals["idempotency_key"])
+            return created
 
     def _cancel(self, reason="cancelled_by_user"):
         """Cancel the rows of ``self`` that are still planned."""

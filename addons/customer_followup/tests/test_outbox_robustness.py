@@ -177,3 +177,38 @@ class TestTwoWorkers(FollowupCase):
                 env["res.partner"].browse(partner_ids).unlink()
                 env["mail.template"].search([("name", "=", "Worker test")]).unlink()
                 cleanup_cr.commit()
+
+    def test_a_key_planned_meanwhile_by_another_transaction_is_left_out(self):
+        db = sql_db.db_connect(self.env.cr.dbname)
+        admin_partner = self.env.ref("base.partner_admin")
+
+        def vals(key):
+            return {
+                "channel": "email",
+                "partner_id": admin_partner.id,
+                "res_model": "res.partner",
+                "res_id": admin_partner.id,
+                "policy_id": False,
+                "idempotency_key": key,
+            }
+
+        try:
+            with db.cursor() as cr_a, db.cursor() as cr_b:
+                env_a = api.Environment(cr_a, api.SUPERUSER_ID, {})
+                env_b = api.Environment(cr_b, api.SUPERUSER_ID, {})
+                env_b["followup.dispatch"].search_count([])  # B's snapshot starts before A commits
+                env_a["followup.dispatch"]._plan([vals("race:both")])
+                cr_a.commit()
+                planned = env_b["followup.dispatch"]._plan([vals("race:both"), vals("race:b-only")])
+                self.assertEqual(planned.mapped("idempotency_key"), ["race:b-only"])
+                cr_b.commit()
+            with db.cursor() as check_cr:
+                check_cr.execute(
+                    "SELECT idempotency_key, count(*) FROM followup_dispatch"
+                    " WHERE idempotency_key LIKE 'race:%%' GROUP BY idempotency_key"
+                )
+                self.assertEqual(dict(check_cr.fetchall()), {"race:both": 1, "race:b-only": 1})
+        finally:
+            with db.cursor() as cleanup_cr:
+                cleanup_cr.execute("DELETE FROM followup_dispatch WHERE idempotency_key LIKE 'race:%%'")
+                cleanup_cr.commit()
