@@ -4,11 +4,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
-"$PYTHON" -m pip install --quiet --disable-pip-version-check -r requirements.txt
-if ! odoo_importable; then
-    echo "python3 cannot import odoo: install Odoo 18.0 first (see README, Prerequisites)." >&2
-    exit 1
-fi
+require_odoo
 ensure_postgres
 ADDONS_PATH=$(odoo_addons_path)
 DB=${DEMO_DB:-followup_demo}

@@ -8,6 +8,16 @@ odoo_importable() {
     "$PYTHON" -c "import odoo" >/dev/null 2>&1
 }
 
+# Install the project's requirements and stop with a clear message when this
+# python3 cannot import Odoo.
+require_odoo() {
+    "$PYTHON" -m pip install --quiet --disable-pip-version-check -r "$ROOT/requirements.txt"
+    if ! odoo_importable; then
+        echo "python3 cannot import odoo: install Odoo 18.0 first (see README, Prerequisites)." >&2
+        exit 1
+    fi
+}
+
 ensure_postgres() {
     if pg_isready -q -h localhost 2>/dev/null; then
         :

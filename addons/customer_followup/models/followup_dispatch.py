@@ -264,6 +264,12 @@ class FollowupDispatch(models.Model):
         )
         retry._schedule_wakeup()
 
+    @api.model
+    def _action_open(self, domain):
+        """The outbox, showing the rows of ``domain`` only."""
+        action = self.env["ir.actions.act_window"]._for_xml_id("customer_followup.followup_dispatch_action")
+        return {**action, "domain": domain, "context": {}}
+
     def action_open_source(self):
         self.ensure_one()
         return {

@@ -46,16 +46,20 @@ class FollowupLocation(models.Model):
 
     def _get_domain(self):
         self.ensure_one()
-        try:
-            domain = safe_eval(self.filter_domain or "[]", {"uid": self.env.uid})
-            if self.env.context.get("followup_validate_domain"):
-                self.env[self.model_name].sudo().search(domain, limit=1)
-        except Exception as error:
-            raise ValidationError(
-                self.env._(
-                    "The records of location %(location)s are not described by a valid filter: %(error)s",
-                    location=self.display_name,
-                    error=error,
-                )
-            ) from error
-        return domain
+        return eval_filter_domain(
+            self,
+            self.env._("The records of location %(name)s are not described by a valid filter: %(error)s"),
+        )
+
+
+def eval_filter_domain(record, message):
+    """The domain of ``record.filter_domain`` on ``record.model_name``; with
+    ``followup_validate_domain`` in context, also tried once on the database.
+    ``message`` is the error, with ``%(name)s`` and ``%(error)s``."""
+    try:
+        domain = safe_eval(record.filter_domain or "[]", {"uid": record.env.uid})
+        if record.env.context.get("followup_validate_domain"):
+            record.env[record.model_name].sudo().search(domain, limit=1)
+    except Exception as error:
+        raise ValidationError(message % {"name": record.display_name, "error": error}) from error
+    return domain

@@ -5,7 +5,8 @@ import pytz
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools.safe_eval import safe_eval
+
+from .followup_location import eval_filter_domain
 
 TRIGGERS = [
     ("on_create", "Record created"),
@@ -289,18 +290,9 @@ class FollowupRule(models.Model):
 
     def _get_domain(self):
         self.ensure_one()
-        try:
-            domain = safe_eval(self.filter_domain or "[]", {"uid": self.env.uid})
-            if self.env.context.get("followup_validate_domain"):
-                self.env[self.model_name].sudo().search(domain, limit=1)
-        except Exception as error:
-            raise ValidationError(
-                self.env._(
-                    "The condition of rule %(rule)s is not a valid filter: %(error)s",
-                    rule=self.name,
-                    error=error,
-                )
-            ) from error
+        domain = eval_filter_domain(
+            self, self.env._("The condition of rule %(name)s is not a valid filter: %(error)s")
+        )
         if self.location_id:
             domain = [*domain, *self.location_id._get_domain()]
         return domain
@@ -497,10 +489,9 @@ class FollowupRule(models.Model):
 
     def action_open_dispatches(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("customer_followup.followup_dispatch_action")
-        action["domain"] = [("origin_model", "=", self._name), ("origin_id", "=", self.id)]
-        action["context"] = {}
-        return action
+        return self.env["followup.dispatch"]._action_open(
+            [("origin_model", "=", self._name), ("origin_id", "=", self.id)]
+        )
 
     def action_copy_to_locations(self):
         """Copy each rule to every other location of its model and company."""

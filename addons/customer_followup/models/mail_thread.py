@@ -43,10 +43,9 @@ class MailThread(models.AbstractModel):
 
     def action_followup_dispatches(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("customer_followup.followup_dispatch_action")
-        action["domain"] = [("res_model", "=", self._name), ("res_id", "=", self.id)]
-        action["context"] = {}
-        return action
+        return self.env["followup.dispatch"]._action_open(
+            [("res_model", "=", self._name), ("res_id", "=", self.id)]
+        )
 
     @api.model
     def _followup_ensure_smart_button(self, model_name):

@@ -349,7 +349,7 @@ class TestFieldJobRules(FollowupRuleCase):
         self.env.flush_all()
         self.env.invalidate_all()
         # constant, but for the inserts: the ORM writes 100 rows per INSERT
-        with self.assertQueryCount(__system__=22):
+        with self.assertQueryCount(__system__=23):
             rule._on_write(tasks, before)
             self.env.flush_all()
         self.assertEqual(len(self.dispatches(tasks, rule)), 1000)
