@@ -26,6 +26,18 @@ DEMO_RULES = [
     ),
     (
         "repair.order",
+        "on_date_change",
+        "sms",
+        "Appointment moved",
+        None,
+        "{{ object.partner_id.name }}, your appointment for {{ object.name }} is now on "
+        "{{ format_datetime(object.schedule_date, tz=object.partner_id.tz) }}.",
+        "{{ object.partner_id.name }}, votre rendez-vous pour {{ object.name }} est maintenant le "
+        "{{ format_datetime(object.schedule_date, tz=object.partner_id.tz) }}.",
+        {"working_hours_only": True},
+    ),
+    (
+        "repair.order",
         "before_date",
         "email",
         "Appointment reminder",
@@ -113,7 +125,14 @@ class FollowupRule(models.Model):
     def _demo_template(self, model_id, channel, name, subject, bodies):
         body_en, body_fr = bodies
         if channel == "sms":
-            template = self.env["sms.template"].create({"name": name, "model_id": model_id, "body": body_en})
+            template = self.env["sms.template"].create(
+                {
+                    "name": name,
+                    "model_id": model_id,
+                    "body": body_en,
+                    "lang": "{{ object.partner_id.lang }}",
+                }
+            )
             template.update_field_translations("body", {"fr_CA": body_fr})
             return template
         template = self.env["mail.template"].create(

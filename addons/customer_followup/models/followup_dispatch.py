@@ -60,7 +60,6 @@ class FollowupDispatch(models.Model):
     _name = "followup.dispatch"
     _description = "Follow-up Message"
     _order = "date_earliest desc, id desc"
-    _rec_name = "idempotency_key"
     _check_company_auto = True
 
     company_id = fields.Many2one(
@@ -146,6 +145,17 @@ class FollowupDispatch(models.Model):
             ["partner_id", "date_sent"],
             where="state = 'sent'",
         )
+
+    @api.depends("channel", "partner_id", "res_name")
+    def _compute_display_name(self):
+        channels = dict(self._fields["channel"]._description_selection(self.env))
+        for dispatch in self:
+            dispatch.display_name = self.env._(
+                "%(channel)s to %(partner)s: %(record)s",
+                channel=channels.get(dispatch.channel, ""),
+                partner=dispatch.partner_id.display_name or "?",
+                record=dispatch.res_name or dispatch.res_model,
+            )
 
     @api.depends("res_model", "res_id")
     def _compute_res_name(self):
