@@ -463,8 +463,10 @@ class FollowupRule(models.Model):
                 continue
             records = self.env[rule.model_name].browse(rule_dispatches.mapped("res_id"))
             matching = rule._matching(records)
+            # iterating keeps one prefetch set for all records: browse(id) would not
+            by_id = {record.id: record for record in records}
             for dispatch in rule_dispatches:
-                record = records.browse(dispatch.res_id)
+                record = by_id[dispatch.res_id]
                 why = rule._why_not_anymore(record, matching, dispatch, now)
                 if why:
                     cancel[dispatch] = ("condition_false", why)

@@ -354,6 +354,21 @@ class TestFieldJobRules(FollowupRuleCase):
             self.env.flush_all()
         self.assertEqual(len(self.dispatches(tasks, rule)), 1000)
 
+    def test_send_time_check_of_100_reminders_is_batched(self):
+        self.rule("project.task", "before_date", channel="email", reminder_number=1, reminder_unit="hours")
+        tasks = self.env["project.task"].create(
+            [
+                {"name": f"Job {i}", "project_id": self.project.id, "partner_id": self.partner.id}
+                for i in range(100)
+            ]
+        )
+        tasks.write({"date_deadline": self.MONDAY_OPEN + timedelta(minutes=30)})
+        self.env.invalidate_all()
+        # the same as a batch without rule, plus the rule's condition and dates
+        with self.assertQueryCount(__system__=49):
+            self.send_due()
+        self.assertEqual(set(self.dispatches(tasks).mapped("state")), {"sent"})
+
 
 @installed("crm.lead")
 @tagged("post_install", "-at_install")
