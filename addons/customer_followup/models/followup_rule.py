@@ -19,11 +19,7 @@ STATE_TRIGGERS = ("on_state_change", "on_state_set")
 DATE_TRIGGERS = ("on_date_change", "before_date")
 UNITS = [("minutes", "Minutes"), ("hours", "Hours"), ("days", "Days")]
 # The apps the rule form proposes first, when they are installed.
-SUGGESTED_MODELS = [
-    ("repair.order", "Work Orders"),
-    ("project.task", "Field Jobs"),
-    ("crm.lead", "Leads"),
-]
+SUGGESTED_MODELS = ("repair.order", "project.task", "crm.lead")
 
 
 def _duration(number, unit):
@@ -137,16 +133,20 @@ class FollowupRule(models.Model):
 
     @api.model
     def _selection_model_choice(self):
-        return [(model, self.env._(label)) for model, label in SUGGESTED_MODELS if model in self.env] + [
+        labels = {
+            "repair.order": self.env._("Work Orders"),
+            "project.task": self.env._("Field Jobs"),
+            "crm.lead": self.env._("Leads"),
+        }
+        return [(model, labels[model]) for model in SUGGESTED_MODELS if model in self.env] + [
             ("other", self.env._("Other"))
         ]
 
     @api.depends("model_id")
     def _compute_model_choice(self):
-        suggested = {model for model, _label in SUGGESTED_MODELS}
         for rule in self:
             model = rule.model_id.model
-            rule.model_choice = model if model in suggested else (model and "other")
+            rule.model_choice = model if model in SUGGESTED_MODELS else (model and "other")
 
     def _inverse_model_choice(self):
         for rule in self.filtered(lambda r: r.model_choice and r.model_choice != "other"):
