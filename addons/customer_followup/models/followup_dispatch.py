@@ -69,7 +69,7 @@ class FollowupDispatch(models.Model):
         readonly=True,
         default=lambda self: self.env.company,
     )
-    state = fields.Selection(STATES, required=True, default="planned", readonly=True, index=True)
+    state = fields.Selection(STATES, string="Status", required=True, default="planned", readonly=True, index=True)
     reason = fields.Selection(REASONS, readonly=True, index=True)
     error_message = fields.Text(readonly=True)
     channel = fields.Selection([("email", "E-mail"), ("sms", "SMS")], required=True, readonly=True)
