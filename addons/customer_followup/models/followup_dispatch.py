@@ -69,7 +69,9 @@ class FollowupDispatch(models.Model):
         readonly=True,
         default=lambda self: self.env.company,
     )
-    state = fields.Selection(STATES, string="Status", required=True, default="planned", readonly=True, index=True)
+    state = fields.Selection(
+        STATES, string="Status", required=True, default="planned", readonly=True, index=True
+    )
     reason = fields.Selection(REASONS, readonly=True, index=True)
     error_message = fields.Text(readonly=True)
     channel = fields.Selection([("email", "E-mail"), ("sms", "SMS")], required=True, readonly=True)
@@ -306,8 +308,7 @@ class FollowupDispatch(models.Model):
             dispatches = self._lock_due(batch_size)
             if not dispatches:
                 break
-            with self.env.cr.savepoint():
-                dispatches._process()
+            dispatches._process_isolated()
             done += len(dispatches)
             remaining = self._count_due() if len(dispatches) == batch_size else 0
             self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
@@ -343,6 +344,29 @@ class FollowupDispatch(models.Model):
             [fields.Datetime.now(), limit],
         )
         return self.sudo().browse(row[0] for row in self.env.cr.fetchall())
+
+    def _process_isolated(self):
+        """Process the batch; should it fail as a whole, process its rows one
+        by one so that a row that breaks fails alone, with its error."""
+        try:
+            with self.env.cr.savepoint():
+                self._process()
+        except Exception:  # whatever breaks, the other rows go on
+            _logger.exception("Follow-up batch of %s messages failed, retrying one by one", len(self))
+            for dispatch in self:
+                try:
+                    with self.env.cr.savepoint():
+                        dispatch._process()
+                except Exception as error:
+                    dispatch._apply_outcomes(
+                        {
+                            dispatch: {
+                                "state": "failed",
+                                "reason": "send_error",
+                                "error_message": str(error) or repr(error),
+                            }
+                        }
+                    )
 
     def _process(self):
         """Run the send-time checks in order, then send what passed them all."""

@@ -9,6 +9,10 @@ from odoo.addons.customer_followup.models.followup_dispatch import FollowupDispa
 from .common import FollowupCase
 
 
+class WorkerKilled(BaseException):
+    """What the cron worker sees when it is killed mid-batch."""
+
+
 @tagged("post_install", "-at_install")
 @freeze_time(FollowupCase.MONDAY_OPEN)
 class TestOutboxBatches(FollowupCase):
@@ -41,7 +45,7 @@ class TestOutboxBatches(FollowupCase):
         def crash_on_third_batch(records, addresses):
             calls.append(len(records))
             if len(calls) == 3:
-                raise MemoryError("worker killed")
+                raise WorkerKilled()
             return original_send(records, addresses)
 
         # not assertRaises: it would roll back the batches already done
@@ -49,7 +53,7 @@ class TestOutboxBatches(FollowupCase):
         with patch.object(FollowupDispatch, "_send", crash_on_third_batch):
             try:
                 self.send_due(batch_size=10)
-            except MemoryError:
+            except WorkerKilled:
                 crashed = True
         self.assertTrue(crashed)
         self.assertEqual(len(dispatches.filtered(lambda d: d.state == "sent")), 20)
@@ -63,6 +67,22 @@ class TestOutboxBatches(FollowupCase):
         mails = self.env["mail.mail"].search([("recipient_ids", "in", dispatches.partner_id.ids)])
         self.assertEqual(len(mails), 50)
         self.assertEqual(mails.recipient_ids, dispatches.partner_id, "One e-mail per person, none twice")
+
+    def test_a_row_that_breaks_the_batch_fails_alone(self):
+        dispatches = self.plan(self._partners(5))
+        broken = dispatches[2]
+        original_send = FollowupDispatch._send
+
+        def send_breaking_on_one_row(records, addresses):
+            if broken in records:
+                raise RuntimeError("SMTP configuration exploded")
+            return original_send(records, addresses)
+
+        with patch.object(FollowupDispatch, "_send", send_breaking_on_one_row):
+            self.send_due()
+        self.assertEqual((broken.state, broken.reason), ("failed", "send_error"))
+        self.assertIn("exploded", broken.error_message)
+        self.assertEqual(set((dispatches - broken).mapped("state")), {"sent"})
 
     def test_saving_twice_plans_once(self):
         vals = {
