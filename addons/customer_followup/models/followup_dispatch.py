@@ -632,7 +632,7 @@ class FollowupDispatch(models.Model):
         try:
             with self.env.cr.savepoint():
                 return template._render_field(field, res_ids, compute_lang=True), {}
-        except Exception:
+        except Exception:  # any template error is the user's to fix, not a crash
             rendered, errors = {}, {}
             for res_id in res_ids:
                 try:
