@@ -470,3 +470,22 @@ class TestRuleConfiguration(FollowupRuleCase):
         self.assertEqual(
             self.dispatches(partner, form.record).partner_id, partner, "A contact is told itself"
         )
+
+
+@installed("repair.order")
+@tagged("post_install", "-at_install")
+class TestDemoRules(FollowupRuleCase):
+    def test_demo_rules_for_the_installed_apps(self):
+        self.Rule.with_context(active_test=False).search([]).unlink()
+        self.Rule._install_demo()
+        rules = self.Rule.search([])
+        self.assertEqual(
+            set(rules.mapped("model_name")),
+            {m for m in ("repair.order", "project.task", "crm.lead") if m in self.env},
+        )
+        ready = rules.filtered(lambda r: r.name == "Ready for pickup")
+        self.assertEqual(ready.state_selection_id.value, "done")
+        self.assertIn("prêt à être récupéré", ready.sms_template_id.with_context(lang="fr_CA").body)
+        self.assertIn("ready for pickup", ready.sms_template_id.with_context(lang="en_US").body)
+        self.Rule._install_demo()
+        self.assertEqual(self.Rule.search_count([]), len(rules), "Installing the demo twice adds nothing")
