@@ -713,6 +713,7 @@ class FollowupDispatch(models.Model):
                             or reply_tos.get(dispatch.res_id)
                             or email_from,
                             "recipient_ids": [Command.link(dispatch.partner_id.id)],
+                            "attachment_ids": [Command.link(aid) for aid in template.attachment_ids.ids],
                             "auto_delete": template.auto_delete,
                             "mail_server_id": template.mail_server_id.id,
                             "is_notification": True,

@@ -39,6 +39,13 @@ class TestOutbox(FollowupCase):
         self.assertIn(message, self.partner.message_ids, "What was sent shows on the record's chatter")
         self.assertEqual(message.notification_ids.res_partner_id, self.partner)
 
+    def test_template_attachments_go_with_the_email(self):
+        terms = self.env["ir.attachment"].create({"name": "terms.txt", "raw": b"Terms and conditions"})
+        self.mail_template.attachment_ids = terms
+        dispatch = self.plan()
+        self.send_due()
+        self.assertEqual(dispatch.mail_mail_id.attachment_ids, terms)
+
     def test_send_sms_in_e164(self):
         dispatch = self.plan(channel="sms")
         self.send_due()

@@ -24,7 +24,7 @@ class TestOutboxBatches(FollowupCase):
         self.env.invalidate_all()
         # Independent of the batch size: locking, the checks and the bulk
         # inserts/updates are one query each, rendering a handful per template.
-        with self.assertQueryCount(__system__=42):
+        with self.assertQueryCount(__system__=43):
             self.send_due(batch_size=100)
         self.assertEqual(set(dispatches.mapped("state")), {"sent"})
         self.assertEqual(len(dispatches.mail_mail_id), 100)

@@ -365,7 +365,7 @@ class TestFieldJobRules(FollowupRuleCase):
         tasks.write({"date_deadline": self.MONDAY_OPEN + timedelta(minutes=30)})
         self.env.invalidate_all()
         # the same as a batch without rule, plus the rule's condition and dates
-        with self.assertQueryCount(__system__=49):
+        with self.assertQueryCount(__system__=50):
             self.send_due()
         self.assertEqual(set(self.dispatches(tasks).mapped("state")), {"sent"})
 
