@@ -1,6 +1,17 @@
 from odoo import api, models
 
 # (model, trigger, channel, name, subject, body in English, body in French, extra values)
+# French names of the demo rules and templates
+DEMO_NAMES_FR = {
+    "Work order received": "Bon de travail reçu",
+    "Ready for pickup": "Prêt à récupérer",
+    "Appointment moved": "Rendez-vous déplacé",
+    "Appointment reminder": "Rappel de rendez-vous",
+    "Field job update": "Suivi d'intervention",
+    "Field job reminder": "Rappel d'intervention",
+    "Thank you for your request": "Merci pour votre demande",
+}
+
 DEMO_RULES = [
     (
         "repair.order",
@@ -118,7 +129,8 @@ class FollowupRule(models.Model):
             if state := extra.pop("state", None):
                 field = self.env["ir.model.fields"]._get(model, "state")
                 vals["state_selection_id"] = field.selection_ids.filtered(lambda s, v=state: s.value == v).id
-            self.create({**vals, **extra})
+            rule = self.create({**vals, **extra})
+            rule.update_field_translations("name", {"fr_CA": DEMO_NAMES_FR[name]})
         self._demo_locations()
 
     @api.model
@@ -134,6 +146,7 @@ class FollowupRule(models.Model):
                 }
             )
             template.update_field_translations("body", {"fr_CA": body_fr})
+            template.update_field_translations("name", {"fr_CA": DEMO_NAMES_FR[name]})
             return template
         template = self.env["mail.template"].create(
             {
@@ -148,6 +161,7 @@ class FollowupRule(models.Model):
         )
         template.update_field_translations("subject", {"fr_CA": subject[1]})
         template.update_field_translations("body_html", {"fr_CA": body_fr})
+        template.update_field_translations("name", {"fr_CA": DEMO_NAMES_FR[name]})
         return template
 
     @api.model

@@ -487,5 +487,6 @@ class TestDemoRules(FollowupRuleCase):
         self.assertEqual(ready.state_selection_id.value, "done")
         self.assertIn("prêt à être récupéré", ready.sms_template_id.with_context(lang="fr_CA").body)
         self.assertIn("ready for pickup", ready.sms_template_id.with_context(lang="en_US").body)
+        self.assertEqual(ready.with_context(lang="fr_CA").name, "Prêt à récupérer")
         self.Rule._install_demo()
         self.assertEqual(self.Rule.search_count([]), len(rules), "Installing the demo twice adds nothing")
