@@ -341,12 +341,11 @@ class FollowupRule(models.Model):
     # ------------------------------------------------------------
 
     def _on_create(self, records):
-        for rule in self.filtered(lambda r: r.trigger in ("on_create", "before_date")):
-            matching = rule._matching(records)
+        for rule in self:
             if rule.trigger == "on_create":
-                rule._plan_now(matching, "created")
-            else:
-                rule._plan_reminders(matching)
+                rule._plan_now(rule._matching(records), "created")
+            elif rule.trigger == "before_date":
+                rule._plan_reminders(records)
 
     def _watched_fields(self, vals):
         names = set()
