@@ -155,26 +155,25 @@ class FollowupRule(models.Model):
     @api.depends("model_id")
     def _compute_state_field_id(self):
         for rule in self:
-            model = self.env.get(rule.model_name)
-            name = next((n for n in ("stage_id", "state") if model is not None and n in model._fields), False)
-            rule.state_field_id = name and self.env["ir.model.fields"]._get(rule.model_name, name)
+            rule.state_field_id = rule._first_field(("stage_id", "state"))
 
     @api.depends("model_id")
     def _compute_date_field_id(self):
-        preferred = ("schedule_date", "date_deadline", "planned_date_begin", "date_begin")
         for rule in self:
-            model = self.env.get(rule.model_name)
-            name = next((n for n in preferred if model is not None and n in model._fields), False)
-            rule.date_field_id = name and self.env["ir.model.fields"]._get(rule.model_name, name)
+            rule.date_field_id = rule._first_field(
+                ("schedule_date", "date_deadline", "planned_date_begin", "date_begin")
+            )
 
     @api.depends("model_id")
     def _compute_partner_field_id(self):
         for rule in self:
-            model = self.env.get(rule.model_name)
-            has_partner = model is not None and "partner_id" in model._fields
-            rule.partner_field_id = has_partner and self.env["ir.model.fields"]._get(
-                rule.model_name, "partner_id"
-            )
+            rule.partner_field_id = rule._first_field(("partner_id",))
+
+    def _first_field(self, names):
+        """The first of ``names`` that the rule's model has, as ir.model.fields."""
+        model = self.env.get(self.model_name)
+        name = next((name for name in names if model is not None and name in model._fields), None)
+        return self.env["ir.model.fields"]._get(self.model_name, name) if name else False
 
     def _compute_dispatch_count(self):
         counts = dict(
