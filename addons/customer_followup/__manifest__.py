@@ -22,7 +22,6 @@
         "views/followup_rule_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
-        "wizard/followup_outbox_preview_views.xml",
         "views/followup_menus.xml",
     ],
     "demo": [

@@ -5,21 +5,23 @@ from datetime import timedelta
 
 import psycopg2.errors
 
-from odoo import Command, api, fields, models, tools
-from odoo.exceptions import UserError
-from odoo.tools import SQL, html2plaintext, plaintext2html
-
-from odoo.addons.phone_validation.tools import phone_validation
+from odoo import api, fields, models, tools
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
 STATES = [
     ("planned", "Planned"),
     ("sent", "Sent"),
+    ("delivered", "Delivered"),
+    ("bounced", "Bounced"),
     ("skipped", "Skipped"),
     ("failed", "Failed"),
     ("cancelled", "Cancelled"),
 ]
+# Handed to Odoo's queue: what follows only tells how the delivery went.
+SENT_STATES = ("sent", "delivered", "bounced")
 
 # Machine-readable reasons. Postponing reasons keep the row planned.
 REASONS = [
@@ -45,16 +47,49 @@ REASONS = [
     # failed
     ("render_error", "Template rendering error"),
     ("send_error", "Sending error"),
+    ("delivery_failed", "Delivery failed"),
+    # bounced
+    ("bounced", "Bounced"),
 ]
 POSTPONE_REASONS = {"outside_hours", "daily_cap", "min_gap", "contact_pressure", "email_spacing"}
+
+# Odoo's notification status -> the row's state once it was handed over
+NOTIFICATION_STATES = {
+    "ready": "sent",
+    "process": "sent",
+    "pending": "sent",
+    "sent": "delivered",
+    "bounce": "bounced",
+    "exception": "failed",
+}
+# Failures that may pass by themselves (a server down, no credit left);
+# failures in the outbox itself (rendering, a crash) are all tried again.
+TRANSIENT_FAILURES = {"mail_smtp", "unknown", "sms_server", "sms_credit", "sms_acc", "sms_expired"}
+MAX_ATTEMPTS = 4
+RETRY_DELAYS = [timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2)]
+
+WORKER_XMLID = "customer_followup.ir_cron_followup_dispatch_send"
+WORKER_CODE = "model._cron_send_due(worker=%s)"
 
 
 class FollowupDispatch(models.Model):
     """One planned customer message: the outbox every follow-up goes through.
 
-    Features only decide what to say and when ideally (``_plan``); at send
-    time, never earlier, the outbox checks the source, the recipient, the
-    send window and the caps, in that order, and records why it did not send.
+    Features only decide what to say and when ideally (``_plan``); the outbox
+    puts the row in its send window when it is planned, then, when it is due,
+    checks the source, the recipient, the send window and the caps, in that
+    order, records why it did not send, and hands the rest to their channel
+    (``followup.channel.<channel>``). After that it follows each message
+    through Odoo's notifications to delivered, bounced or failed.
+
+    Hooks for the models that plan messages (``origin_model``), each called
+    with the rows of that origin:
+
+    - ``_followup_check_dispatches(dispatches)``: at send time, {dispatch:
+      (reason, message)} for the rows the origin no longer warrants;
+    - ``_followup_delivery_event(dispatches, event)``: after delivery news,
+      ``event`` being ``"delivered"``, ``"bounced"`` or ``"failed"`` (a
+      failure for good, with its ``failure_type``: no retry is left).
     """
 
     _name = "followup.dispatch"
@@ -74,13 +109,18 @@ class FollowupDispatch(models.Model):
     )
     reason = fields.Selection(REASONS, readonly=True, index=True)
     error_message = fields.Text(readonly=True)
+    failure_type = fields.Selection(
+        selection=lambda self: self.env["mail.notification"]._fields["failure_type"].selection,
+        readonly=True,
+        help="Odoo's failure type, for a message its channel could not deliver.",
+    )
     channel = fields.Selection([("email", "E-mail"), ("sms", "SMS")], required=True, readonly=True)
     partner_id = fields.Many2one(
         "res.partner", string="Recipient", index=True, readonly=True, ondelete="set null"
     )
     address = fields.Char(readonly=True, help="E-mail address or E.164 phone number the message was sent to.")
     mail_template_id = fields.Many2one("mail.template", readonly=True, ondelete="set null")
-    sms_template_id = fields.Many2one("sms.template", readonly=True, ondelete="set null")
+    sms_template_id = fields.Many2one("sms.template", string="SMS Template", readonly=True, ondelete="set null")
     res_model = fields.Char("Source Model", required=True, readonly=True, index=True)
     res_id = fields.Many2oneReference(
         "Source Record ID", model_field="res_model", required=True, readonly=True
@@ -103,16 +143,23 @@ class FollowupDispatch(models.Model):
         readonly=True,
         help="Overrides the policy's calendar, e.g. the calendar of a location.",
     )
+    ignore_send_window = fields.Boolean(
+        string="Any Time",
+        readonly=True,
+        help="Leaves at any time: no working calendar applies (caps still do).",
+    )
     is_consent_required = fields.Boolean(string="Consent Required", default=True, readonly=True)
     date_planned = fields.Datetime("Ideal Time", required=True, readonly=True, default=fields.Datetime.now)
     date_earliest = fields.Datetime(
-        "Earliest Time",
+        "Leaves At",
         required=True,
         readonly=True,
-        help="Not sent before this time; moved later when the send window or a cap postpones it.",
+        help="Not sent before this time: the ideal time moved into the send window, "
+        "moved later again when a cap postpones it.",
     )
     date_sent = fields.Datetime("Sent On", readonly=True, index=True)
-    mail_message_id = fields.Many2one("mail.message", readonly=True, ondelete="set null")
+    date_retry = fields.Datetime("Next Retry", readonly=True, help="When a failed message is tried again.")
+    mail_message_id = fields.Many2one("mail.message", readonly=True, ondelete="set null", index="btree_not_null")
     mail_mail_id = fields.Many2one("mail.mail", readonly=True, ondelete="set null")
     sms_id = fields.Many2one("sms.sms", string="SMS", readonly=True, ondelete="set null")
     idempotency_key = fields.Char(
@@ -121,7 +168,7 @@ class FollowupDispatch(models.Model):
         copy=False,
         help="One occurrence, one key: a second plan with the same key is ignored.",
     )
-    attempt_count = fields.Integer(readonly=True)
+    attempt_count = fields.Integer("Attempts", readonly=True)
 
     def init(self):
         # One occurrence, one message: a cancelled row frees its key, so that
@@ -142,10 +189,18 @@ class FollowupDispatch(models.Model):
         )
         tools.create_index(
             self.env.cr,
-            "followup_dispatch_partner_sent_index",
+            "followup_dispatch_retry_index",
+            self._table,
+            ["date_retry", "id"],
+            where="date_retry IS NOT NULL",
+        )
+        self.env.cr.execute("DROP INDEX IF EXISTS followup_dispatch_partner_sent_index")
+        tools.create_index(
+            self.env.cr,
+            "followup_dispatch_partner_date_sent_index",
             self._table,
             ["partner_id", "date_sent"],
-            where="state = 'sent'",
+            where="date_sent IS NOT NULL",
         )
 
     @api.depends("channel", "partner_id", "res_name")
@@ -183,7 +238,13 @@ class FollowupDispatch(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             vals.setdefault("date_earliest", vals.get("date_planned") or fields.Datetime.now())
-        return super().create(vals_list)
+        dispatches = super().create(vals_list)
+        dispatches._apply_outcomes(dispatches._window_outcomes(fields.Datetime.now()))
+        return dispatches
+
+    def _channel(self, channel=None):
+        """The model of ``channel`` (default: the channel of ``self``)."""
+        return self.env[f"followup.channel.{channel or self.channel}"]
 
     # ------------------------------------------------------------
     # PLANNING API, called by every follow-up feature
@@ -193,7 +254,8 @@ class FollowupDispatch(models.Model):
     def _plan(self, vals_list):
         """Plan messages in batch. A row whose ``idempotency_key`` is already
         planned, sent, skipped or failed is ignored, so planning is safe to
-        repeat.
+        repeat. The earliest time of each row is its ideal time moved into
+        its send window, so that the outbox shows when it will really leave.
 
         :return: the newly planned rows
         """
@@ -221,13 +283,14 @@ class FollowupDispatch(models.Model):
         planned meanwhile: the unique index guards exactly-once, this keeps a
         race from becoming an error for the user who saved the record."""
         try:
-            with self.env.cr.savepoint():
+            # the race is expected: not an error in the server's log
+            with tools.mute_logger("odoo.sql_db"), self.env.cr.savepoint():
                 return self.sudo().create(vals_list)
         except psycopg2.errors.UniqueViolation:
             created = self.sudo()
             for vals in vals_list:
                 try:
-                    with self.env.cr.savepoint():
+                    with tools.mute_logger("odoo.sql_db"), self.env.cr.savepoint():
                         created |= self.sudo().create(vals)
                 except psycopg2.errors.UniqueViolation:
                     _logger.info("Follow-up %s was planned by another transaction", vals["idempotency_key"])
@@ -236,25 +299,65 @@ class FollowupDispatch(models.Model):
     def _cancel(self, reason="cancelled_by_user"):
         """Cancel the rows of ``self`` that are still planned."""
         planned = self.filtered(lambda d: d.state == "planned")
-        planned.write({"state": "cancelled", "reason": reason, "error_message": False})
+        planned.write({"state": "cancelled", "reason": reason, "error_message": False, "date_retry": False})
         return planned
 
     def _schedule_wakeup(self):
-        """Wake the sending cron at the earliest time of ``self`` (or of the
+        """Wake the send workers at the earliest time of ``self`` (or of the
         whole outbox when empty): exact wake-ups, no polling."""
         planned = self.filtered(lambda d: d.state == "planned")
-        if planned:
-            at = min(planned.mapped("date_earliest"))
+        retries = self.filtered("date_retry")
+        if planned or retries:
+            at = min(planned.mapped("date_earliest") + retries.mapped("date_retry"))
         else:
-            first = self.sudo().search_fetch(
-                [("state", "=", "planned")], ["date_earliest"], order="date_earliest", limit=1
+            self.flush_model(["state", "date_earliest", "date_retry"])
+            self.env.cr.execute(
+                """
+                SELECT LEAST(
+                    (SELECT min(date_earliest) FROM followup_dispatch WHERE state = 'planned'),
+                    (SELECT min(date_retry) FROM followup_dispatch WHERE date_retry IS NOT NULL))
+                """
             )
-            if not first:
+            at = self.env.cr.fetchone()[0]
+            if not at:
                 return
-            at = first.date_earliest
-        cron = self.env.ref("customer_followup.ir_cron_followup_dispatch_send", raise_if_not_found=False)
-        if cron:
-            cron.sudo()._trigger(at=max(at, fields.Datetime.now()))
+        at = max(at, fields.Datetime.now())
+        for cron in self._send_workers():
+            cron._trigger(at=at)
+
+    @api.model
+    def _send_workers(self):
+        """The active cron jobs that send the outbox, the first one included."""
+        first = self.env.ref(WORKER_XMLID, raise_if_not_found=False)
+        if not first:
+            return self.env["ir.cron"]
+        # a cached parameter: no query for the usual single worker
+        if int(self.env["ir.config_parameter"].sudo().get_param("customer_followup.send_workers", 1)) <= 1:
+            return first.sudo()
+        return first.sudo() | self.env["ir.cron"].sudo().search([("code", "=like", WORKER_CODE % "%")])
+
+    @api.model
+    def _set_send_workers(self, count):
+        """Run ``count`` send workers: one cron job each, since Odoo runs one
+        job once at a time; they take disjoint locked batches."""
+        count = max(count, 1)
+        first = self.env.ref(WORKER_XMLID).sudo()
+        Cron = self.env["ir.cron"].sudo().with_context(active_test=False)
+        workers = {cron.code: cron for cron in Cron.search([("code", "=like", WORKER_CODE % "%")])}
+        for number in range(2, count + 1):
+            code = WORKER_CODE % number
+            if code not in workers:
+                workers[code] = first.copy(
+                    {
+                        "name": self.env._("Follow-up: send due messages (worker %(number)s)", number=number),
+                        "code": code,
+                    }
+                )
+        wanted = {WORKER_CODE % number for number in range(2, count + 1)}
+        for code, cron in workers.items():
+            cron.active = code in wanted
+        self.env["ir.config_parameter"].sudo().set_param("customer_followup.send_workers", count)
+        self._schedule_wakeup()
 
     # ------------------------------------------------------------
     # ACTIONS
@@ -264,17 +367,26 @@ class FollowupDispatch(models.Model):
         self._cancel()
 
     def action_retry(self):
-        """Plan failed or skipped rows again, for now."""
+        """Try failed or skipped rows again, now."""
         retry = self.filtered(lambda d: d.state in ("failed", "skipped"))
-        retry.write(
-            {
-                "state": "planned",
-                "reason": False,
-                "error_message": False,
-                "date_earliest": fields.Datetime.now(),
-            }
-        )
+        retry._retry()
         retry._schedule_wakeup()
+
+    def action_send_now(self):
+        """Send planned rows now, whatever their send window and caps say;
+        the source, consent, address and blacklist checks still apply."""
+        if not self.env.user.has_group("customer_followup.group_followup_manager"):
+            raise AccessError(self.env._("Only a follow-up administrator can send messages now."))
+        try:
+            with tools.mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                dispatches = self.sudo()._lock_planned(self.ids)
+        except (psycopg2.errors.LockNotAvailable, psycopg2.errors.SerializationFailure) as error:
+            raise UserError(
+                self.env._("These messages are being sent right now. Refresh the outbox to see them.")
+            ) from error
+        dispatches = dispatches._check_source()
+        dispatches, addresses = dispatches._check_recipient()
+        dispatches._send(addresses)
 
     @api.model
     def _action_open(self, domain):
@@ -296,16 +408,34 @@ class FollowupDispatch(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _cron_send_due(self, batch_size=None, max_batches=None):
+    def _cron_send_due(self, batch_size=None, max_batches=None, worker=1, auto_commit=None):
         """Send what is due, one locked batch at a time, committing after each
-        batch outside tests so that a crash loses nothing already sent."""
+        batch outside tests so that a crash loses nothing already sent.
+
+        Several workers (cron jobs, ``worker`` tells which) may run at once:
+        each locks its own rows. A worker whose snapshot predates another's
+        commit meets a serialization failure on the rows that one sent; it
+        ends that batch and, in a fresh transaction, goes on. Within a
+        transaction that it may not end (``auto_commit`` false), the failure
+        is raised for the caller's transaction to be retried."""
         icp = self.env["ir.config_parameter"].sudo()
         batch_size = batch_size or int(icp.get_param("customer_followup.batch_size", 500))
         max_batches = max_batches or int(icp.get_param("customer_followup.max_batches", 20))
-        auto_commit = not getattr(threading.current_thread(), "testing", False)
+        if auto_commit is None:
+            auto_commit = not getattr(threading.current_thread(), "testing", False)
         done = 0
         for _i in range(max_batches):
-            dispatches = self._lock_due(batch_size)
+            try:
+                with tools.mute_logger("odoo.sql_db"):
+                    if not _i:
+                        self._retry_due(batch_size)
+                    dispatches = self._lock_due(batch_size)
+            except (psycopg2.errors.SerializationFailure, psycopg2.errors.LockNotAvailable):
+                if not auto_commit:
+                    raise
+                _logger.info("Follow-up worker %s met rows another worker sent; starting afresh", worker)
+                self.env.cr.rollback()
+                continue
             if not dispatches:
                 break
             dispatches._process_isolated()
@@ -345,6 +475,16 @@ class FollowupDispatch(models.Model):
         )
         return self.sudo().browse(row[0] for row in self.env.cr.fetchall())
 
+    @api.model
+    def _lock_planned(self, ids):
+        """Lock the planned rows of ``ids``, or fail at once if a worker holds one."""
+        self.flush_model(["state"])
+        self.env.cr.execute(
+            "SELECT id FROM followup_dispatch WHERE id = ANY(%s) AND state = 'planned' FOR UPDATE NOWAIT",
+            [list(ids)],
+        )
+        return self.browse(row[0] for row in self.env.cr.fetchall())
+
     def _process_isolated(self):
         """Process the batch; should it fail as a whole, process its rows one
         by one so that a row that breaks fails alone, with its error."""
@@ -358,24 +498,20 @@ class FollowupDispatch(models.Model):
                     with self.env.cr.savepoint():
                         dispatch._process()
                 except Exception as error:
-                    dispatch._apply_outcomes(
-                        {
-                            dispatch: {
-                                "state": "failed",
-                                "reason": "send_error",
-                                "error_message": str(error) or repr(error),
-                            }
-                        }
-                    )
+                    vals = dispatch._failure_vals("send_error", str(error) or repr(error))
+                    dispatch._apply_outcomes({dispatch: vals})
+
+    # ------------------------------------------------------------
+    # SEND-TIME CHECKS, in the order of the outbox's promises
+    # ------------------------------------------------------------
 
     def _process(self):
         """Run the send-time checks in order, then send what passed them all."""
         now = fields.Datetime.now()
         dispatches = self._check_source()
         dispatches, addresses = dispatches._check_recipient()
-        windows = {}
-        dispatches = dispatches._check_window(now, windows)
-        dispatches = dispatches._check_caps(now, windows)
+        dispatches = dispatches._check_window(now)
+        dispatches = dispatches._check_caps(now)
         dispatches._send(addresses)
 
     # 1. the source still warrants the message ---------------------------
@@ -392,10 +528,8 @@ class FollowupDispatch(models.Model):
                     outcomes[dispatch] = {"state": "cancelled", "reason": "record_deleted"}
         for origin_model, by_origin in self.grouped("origin_model").items():
             dispatches = by_origin.filtered(lambda d: d not in outcomes)
-            if not origin_model or origin_model not in self.env or not dispatches:
-                continue
-            origin = self.env[origin_model].sudo()
-            if hasattr(origin, "_followup_check_dispatches"):
+            origin = self._origin(origin_model)
+            if dispatches and hasattr(origin, "_followup_check_dispatches"):
                 for dispatch, (reason, message) in origin._followup_check_dispatches(dispatches).items():
                     outcomes[dispatch] = {
                         "state": "cancelled",
@@ -403,6 +537,13 @@ class FollowupDispatch(models.Model):
                         "error_message": message,
                     }
         return self._apply_outcomes(outcomes)
+
+    @api.model
+    def _origin(self, origin_model):
+        """The model that planned rows, as superuser, or None."""
+        if not origin_model or origin_model not in self.env:
+            return None
+        return self.env[origin_model].sudo()
 
     # 2. consent, address and blacklists -----------------------------------
 
@@ -415,65 +556,25 @@ class FollowupDispatch(models.Model):
                 outcomes[dispatch] = self._skip(reason, detail)
             else:
                 addresses[dispatch] = address
-        blocked = self._blacklisted(
-            {a for d, a in addresses.items() if d.channel == "email"},
-            {a for d, a in addresses.items() if d.channel == "sms"},
-        )
-        for dispatch, address in addresses.items():
-            if address in blocked:
-                outcomes[dispatch] = self._skip("blacklisted", address)
+        for channel, dispatches in self.grouped("channel").items():
+            blocked = self._channel(channel)._blacklisted({addresses[d] for d in dispatches if d in addresses})
+            for dispatch in dispatches:
+                if addresses.get(dispatch) in blocked:
+                    outcomes[dispatch] = self._skip("blacklisted", addresses[dispatch])
         remaining = self._apply_outcomes(outcomes)
         return remaining, {d.id: address for d, address in addresses.items() if d in remaining}
 
     def _recipient_address(self):
         """(skip reason, detail, address): where ``self`` can go, or why not."""
         self.ensure_one()
-        partner = self.partner_id
-        template = self.mail_template_id if self.channel == "email" else self.sms_template_id
-        if not partner:
+        channel = self._channel()
+        if not self.partner_id:
             return "no_recipient", False, False
-        if not template:
+        if not channel._template(self):
             return "no_template", False, False
-        if self.is_consent_required and not partner._followup_has_consent(self.channel):
+        if self.is_consent_required and not self.partner_id._followup_has_consent(self.channel):
             return "no_consent", False, False
-        if self.channel == "email":
-            if not partner.email:
-                return "no_email", False, False
-            if not partner.email_normalized:
-                return "invalid_email", partner.email, False
-            return False, False, partner.email_normalized
-        number = partner.mobile or partner.phone
-        if not number:
-            return "no_phone", False, False
-        try:
-            return False, False, self._format_e164(number)
-        except UserError as error:
-            return "invalid_phone", str(error), False
-
-    @api.model
-    def _blacklisted(self, emails, numbers):
-        blocked = set()
-        if emails:
-            blacklist = self.env["mail.blacklist"].sudo()
-            blocked |= set(blacklist.search_fetch([("email", "in", list(emails))], ["email"]).mapped("email"))
-        if numbers:
-            blacklist = self.env["phone.blacklist"].sudo()
-            blocked |= set(
-                blacklist.search_fetch([("number", "in", list(numbers))], ["number"]).mapped("number")
-            )
-        return blocked
-
-    def _format_e164(self, number):
-        """``number`` as E.164, read in the recipient's country (else the
-        company's); raise a UserError saying why it is not a valid number."""
-        country = self.partner_id.country_id or self.company_id.country_id
-        return phone_validation.phone_format(
-            number,
-            country.code,
-            country.phone_code,
-            force_format="E164",
-            raise_exception=True,
-        )
+        return channel._recipient_address(self)
 
     @api.model
     def _skip(self, reason, message=False):
@@ -481,352 +582,191 @@ class FollowupDispatch(models.Model):
 
     # 3. the send window ------------------------------------------------------
 
-    def _check_window(self, now, windows):
+    def _check_window(self, now):
+        return self._apply_outcomes(self._window_outcomes(now))
+
+    def _window_outcomes(self, now, cache=None):
+        """{dispatch: values} for the rows of ``self`` whose earliest time is
+        outside their send window: moved to its next opening."""
+        cache = {} if cache is None else cache
         outcomes = {}
         for dispatch in self:
-            opening = dispatch._window_opening(now, now, windows)
-            if opening > now:
+            when = max(dispatch.date_earliest, now)
+            opening = dispatch._window_opening(when, cache)
+            if opening > when:
                 outcomes[dispatch] = {"date_earliest": opening, "reason": "outside_hours"}
-        return self._apply_outcomes(outcomes)
+        return outcomes
 
-    def _window_opening(self, when, now, windows):
-        """First moment at or after ``when`` in the send window of ``self``.
-        ``windows`` caches the working intervals, from ``now`` on, per
-        calendar and time zone for the whole batch."""
+    def _window_opening(self, when, cache):
+        """First moment at or after ``when`` in the send window of ``self``."""
         self.ensure_one()
         calendar = self.resource_calendar_id or self.policy_id.resource_calendar_id
-        if not calendar:
+        if not calendar or self.ignore_send_window:
             return when
         if self.policy_id:
             tz_name = self.policy_id._window_tz(self.partner_id, calendar)
         else:
             tz_name = self.partner_id.tz or calendar.tz or "UTC"
-        key = (calendar.id, tz_name)
-        Policy = self.env["followup.policy"]
-        if key not in windows:
-            windows[key] = Policy._get_work_intervals(calendar, tz_name, now)
-        return Policy._next_open(windows[key], when)
+        return self.env["followup.policy"]._window_opening(calendar, tz_name, when, cache)
 
     # 4. caps, gap, contact pressure, spacing ------------------------------
 
-    def _check_caps(self, now, windows):
-        """Postpone what would exceed a cap; never drop it."""
-        policies = self.policy_id
-        if not policies:
-            return self
-        sent_today = self._count_sent_today(policies, now)
-        history = self._sent_history(policies, now)
-        last_email = self._last_email_sent(policies.filtered("email_delay_max"))
-        outcomes = {}
-        for dispatch in self.sorted(lambda d: (d.date_earliest, d.id)):
-            policy = dispatch.policy_id
-            if not policy:
-                continue
-            postpone = dispatch._postponement(policy, now, sent_today, history, last_email)
-            if postpone:
-                reason, when = postpone
-                outcomes[dispatch] = {
-                    "date_earliest": dispatch._window_opening(when, now, windows),
-                    "reason": reason,
-                }
-                continue
-            # what this batch sends counts against the caps of the next rows
-            sent_today[policy, dispatch.channel] += 1
-            history[dispatch.partner_id.id].append(now)
-            if dispatch.channel == "email" and policy.email_delay_max:
-                last_email[policy] = now + policy._random_email_delay()
+    def _check_caps(self, now):
+        """Postpone what would exceed a cap of its policy; never drop it."""
+        cache, outcomes = {}, {}
+        for dispatch, (reason, when) in self.env["followup.policy"]._postponements(self, now).items():
+            outcomes[dispatch] = {"date_earliest": dispatch._window_opening(when, cache), "reason": reason}
         return self._apply_outcomes(outcomes)
 
-    def _postponement(self, policy, now, sent_today, history, last_email):
-        """(reason, new earliest time) if a cap holds this row back, else None."""
-        cap = policy.email_daily_cap if self.channel == "email" else policy.sms_daily_cap
-        if cap and sent_today[policy, self.channel] >= cap:
-            return "daily_cap", policy._day_start(now) + timedelta(days=1)
-        sent = history[self.partner_id.id]
-        if policy.min_gap_minutes and sent:
-            free_at = max(sent) + timedelta(minutes=policy.min_gap_minutes)
-            if free_at > now:
-                return "min_gap", free_at
-        if policy.pressure_max_messages:
-            window_start = now - timedelta(days=policy.pressure_days)
-            recent = sorted(date for date in sent if date > window_start)
-            if len(recent) >= policy.pressure_max_messages:
-                # free again when enough of them leave the window
-                oldest_to_expire = recent[len(recent) - policy.pressure_max_messages]
-                return "contact_pressure", oldest_to_expire + timedelta(days=policy.pressure_days)
-        if self.channel == "email" and last_email.get(policy) and last_email[policy] > now:
-            return "email_spacing", last_email[policy]
-        return None
+    # ------------------------------------------------------------
+    # DELIVERY: after "sent", Odoo's notifications tell the rest
+    # ------------------------------------------------------------
 
-    def _count_sent_today(self, policies, now):
-        counts = defaultdict(int)
-        for policy in policies.filtered(lambda p: p.email_daily_cap or p.sms_daily_cap):
-            groups = self.sudo()._read_group(
-                [
-                    ("policy_id", "=", policy.id),
-                    ("state", "=", "sent"),
-                    ("date_sent", ">=", policy._day_start(now)),
-                ],
-                ["channel"],
-                ["__count"],
-            )
-            for channel, count in groups:
-                counts[policy, channel] = count
-        return counts
-
-    def _sent_history(self, policies, now):
-        """Send dates of the recent messages to each recipient of ``self``."""
-        history = defaultdict(list)
-        days = max(
-            [p.pressure_days for p in policies if p.pressure_max_messages]
-            + [p.min_gap_minutes / 1440 for p in policies if p.min_gap_minutes]
-            + [0]
+    @api.model
+    def _track_notifications(self, notifications):
+        """Follow the rows whose message ``notifications`` belong to: sent,
+        delivered, bounced or failed with Odoo's failure type and reason.
+        Called when Odoo writes a notification status; two queries for the
+        whole set, whatever its size."""
+        by_message = {n.mail_message_id.id: n for n in notifications if n.mail_message_id}
+        if not by_message:
+            return
+        dispatches = self.sudo().search(
+            [("mail_message_id", "in", list(by_message)), ("state", "in", (*SENT_STATES, "failed"))]
         )
-        partner_ids = [pid for pid in self.partner_id.ids if pid]
-        if not days or not partner_ids:
-            return history
-        self.flush_model(["partner_id", "state", "date_sent"])
+        outcomes, events = {}, defaultdict(lambda: self.sudo())
+        for dispatch in dispatches:
+            notification = by_message[dispatch.mail_message_id.id]
+            state = NOTIFICATION_STATES.get(notification.notification_status)
+            if not state or (state == dispatch.state and state != "failed"):
+                continue
+            if state == "failed":
+                vals = dispatch._failure_vals(
+                    "delivery_failed",
+                    notification.failure_reason or notification.format_failure_reason(),
+                    failure_type=notification.failure_type or "unknown",
+                    attempted=False,
+                )
+                if not vals["date_retry"]:
+                    events["failed"] |= dispatch
+            elif state == "bounced":
+                vals = {
+                    "state": "bounced",
+                    "reason": "bounced",
+                    "failure_type": notification.failure_type or "mail_bounce",
+                    "error_message": notification.failure_reason or False,
+                    "date_retry": False,
+                }
+                events["bounced"] |= dispatch
+            else:
+                vals = {"state": state, "reason": False, "failure_type": False, "error_message": False}
+                if state == "delivered":
+                    events["delivered"] |= dispatch
+            outcomes[dispatch] = vals
+        self._apply_outcomes(outcomes)
+        if any(vals.get("date_retry") for vals in outcomes.values()):
+            self.browse([d.id for d, vals in outcomes.items() if vals.get("date_retry")])._schedule_wakeup()
+        for event, event_dispatches in events.items():
+            event_dispatches._notify_origins(event)
+
+    def _notify_origins(self, event):
+        """Tell the models that planned ``self`` about a delivery ``event``."""
+        for origin_model, dispatches in self.grouped("origin_model").items():
+            origin = self._origin(origin_model)
+            if origin is not None and hasattr(origin, "_followup_delivery_event"):
+                origin._followup_delivery_event(dispatches, event)
+
+    # ------------------------------------------------------------
+    # RETRIES
+    # ------------------------------------------------------------
+
+    @api.model
+    def _retry_due(self, limit):
+        """Try again the failed rows whose retry time has come."""
+        self.flush_model(["date_retry", "state"])
         self.env.cr.execute(
             """
-            SELECT partner_id, date_sent FROM followup_dispatch
-             WHERE state = 'sent' AND partner_id = ANY(%s) AND date_sent > %s
+            SELECT id FROM followup_dispatch
+             WHERE date_retry <= %s AND state = 'failed'
+             ORDER BY date_retry, id
+             LIMIT %s
+               FOR UPDATE SKIP LOCKED
             """,
-            [partner_ids, now - timedelta(days=days)],
+            [fields.Datetime.now(), limit],
         )
-        for partner_id, date_sent in self.env.cr.fetchall():
-            history[partner_id].append(date_sent)
-        return history
+        self.sudo().browse(row[0] for row in self.env.cr.fetchall())._retry()
 
-    def _last_email_sent(self, policies):
-        if not policies:
-            return {}
-        groups = self.sudo()._read_group(
-            [("policy_id", "in", policies.ids), ("state", "=", "sent"), ("channel", "=", "email")],
-            ["policy_id"],
-            ["date_sent:max"],
+    def _retry(self):
+        """A row whose message never left is planned again, for now; a
+        message whose delivery failed goes back to Odoo's queue."""
+        handed_over = self.filtered(lambda d: d.state == "failed" and d.reason == "delivery_failed")
+        to_plan = self - handed_over
+        for channel, dispatches in handed_over.grouped("channel").items():
+            to_plan |= self._channel(channel)._retry_delivery(dispatches)
+        back = handed_over - to_plan
+        self._apply_outcomes(
+            {
+                **{
+                    dispatch: {
+                        "state": "sent",
+                        "reason": False,
+                        "error_message": False,
+                        "failure_type": False,
+                        "date_retry": False,
+                        "attempt_count": dispatch.attempt_count + 1,
+                    }
+                    for dispatch in back
+                },
+                **{
+                    dispatch: {
+                        "state": "planned",
+                        "reason": False,
+                        "error_message": False,
+                        "failure_type": False,
+                        "date_retry": False,
+                        "date_earliest": fields.Datetime.now(),
+                    }
+                    for dispatch in to_plan
+                },
+            }
         )
-        return {policy: last + policy._random_email_delay() for policy, last in groups if last}
 
     # 5. render and send -------------------------------------------------------
 
     def _send(self, addresses):
-        """Render per template in batch, hand the messages to Odoo's mail and
-        SMS queues and post them on the source records' chatter."""
+        """Hand each row to its channel, which renders it, queues it in
+        Odoo and posts it on the source record's chatter."""
         outcomes = {}
         for (channel, company), dispatches in self.grouped(lambda d: (d.channel, d.company_id)).items():
             in_company = dispatches.with_company(company)
-            if channel == "email":
-                outcomes.update(in_company._send_emails(addresses))
-            else:
-                outcomes.update(in_company._send_sms(addresses))
-        channels = {d.channel for d in self}
+            outcomes.update(in_company._channel(channel)._send(in_company, addresses))
         self._apply_outcomes(outcomes)
-        if "email" in channels:
-            self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
-        if "sms" in channels:
-            self.env.ref("sms.ir_cron_sms_scheduler_action").sudo()._trigger()
-
-    def _render(self, template, field, res_ids):
-        """Render ``field`` of ``template`` for ``res_ids``; a batch that
-        fails is rendered record by record to find which ones fail."""
-        try:
-            with self.env.cr.savepoint():
-                return template._render_field(field, res_ids, compute_lang=True), {}
-        except Exception:  # any template error is the user's to fix, not a crash
-            rendered, errors = {}, {}
-            for res_id in res_ids:
-                try:
-                    with self.env.cr.savepoint():
-                        rendered.update(template._render_field(field, [res_id], compute_lang=True))
-                except Exception as error:
-                    errors[res_id] = str(error) or repr(error)
-            return rendered, errors
-
-    def _render_batch(self, template, fnames):
-        """{dispatch: {field: value}} and {dispatch: error} for ``self``,
-        all rows sharing ``template``."""
-        res_ids = list(set(self.mapped("res_id")))
-        values, errors = defaultdict(dict), {}
-        if template.model != self[:1].res_model:
-            error = self.env._(
-                "Template %(template)s is for %(template_model)s, not %(model)s.",
-                template=template.display_name,
-                template_model=template.model,
-                model=self[:1].res_model,
-            )
-            return values, dict.fromkeys(self, error)
-        for fname in fnames:
-            rendered, field_errors = self._render(template, fname, res_ids)
-            for dispatch in self:
-                if dispatch.res_id in field_errors:
-                    errors.setdefault(dispatch, field_errors[dispatch.res_id])
-                else:
-                    values[dispatch][fname] = rendered.get(dispatch.res_id)
-        return values, errors
-
-    def _source_reply_tos(self):
-        """Reply-to address of each source record of ``self`` (one model)."""
-        records = self.env[self[:1].res_model].browse(set(self.mapped("res_id")))
-        if not hasattr(records, "_notify_get_reply_to"):
-            return {}
-        return records._notify_get_reply_to(default=False)
-
-    def _message_base_vals(self):
-        return {
-            "model": self.res_model,
-            "res_id": self.res_id,
-            "author_id": self.env.user.partner_id.id,
-            "partner_ids": [Command.link(self.partner_id.id)],
-        }
-
-    def _send_emails(self, addresses):
-        outcomes = {}
-        mail_vals, sent = [], []
-        subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")
-        for template, dispatches in self.grouped("mail_template_id").items():
-            for same_model in dispatches.grouped("res_model").values():
-                fnames = ("subject", "body_html", "email_from") + (("reply_to",) if template.reply_to else ())
-                values, errors = same_model._render_batch(template, fnames)
-                for dispatch, error in errors.items():
-                    outcomes[dispatch] = {"state": "failed", "reason": "render_error", "error_message": error}
-                # computed here for the whole batch, mail.message would do it once per message
-                reply_tos = same_model._source_reply_tos()
-                for dispatch in same_model:
-                    if dispatch in errors:
-                        continue
-                    rendered = values[dispatch]
-                    email_from = (
-                        rendered["email_from"]
-                        or dispatch.company_id.email_formatted
-                        or self.env.user.email_formatted
-                    )
-                    mail_vals.append(
-                        {
-                            **dispatch._message_base_vals(),
-                            "message_type": "comment",
-                            "subtype_id": subtype_id,
-                            "subject": rendered["subject"],
-                            "body": rendered["body_html"],
-                            "body_html": rendered["body_html"],
-                            "email_from": email_from,
-                            "reply_to": rendered.get("reply_to")
-                            or reply_tos.get(dispatch.res_id)
-                            or email_from,
-                            "recipient_ids": [Command.link(dispatch.partner_id.id)],
-                            "attachment_ids": [Command.link(aid) for aid in template.attachment_ids.ids],
-                            "auto_delete": template.auto_delete,
-                            "mail_server_id": template.mail_server_id.id,
-                            "is_notification": True,
-                            "state": "outgoing",
-                        }
-                    )
-                    sent.append(dispatch)
-        if not sent:
-            return outcomes
-        mails = self.env["mail.mail"].sudo().create(mail_vals)
-        self.env["mail.notification"].sudo().create(
-            [
-                {
-                    "author_id": mail.author_id.id,
-                    "mail_message_id": mail.mail_message_id.id,
-                    "res_partner_id": dispatch.partner_id.id,
-                    "notification_type": "email",
-                    "mail_mail_id": mail.id,
-                    "is_read": True,
-                    "notification_status": "ready",
-                }
-                for dispatch, mail in zip(sent, mails, strict=True)
-            ]
-        )
-        now = fields.Datetime.now()
-        for dispatch, mail in zip(sent, mails, strict=True):
-            outcomes[dispatch] = dispatch._sent_vals(
-                now,
-                addresses[dispatch.id],
-                mail_message_id=mail.mail_message_id.id,
-                mail_mail_id=mail.id,
-            )
-        return outcomes
-
-    def _send_sms(self, addresses):
-        outcomes = {}
-        message_vals, sent = [], []
-        subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
-        bodies = {}
-        for template, dispatches in self.grouped("sms_template_id").items():
-            for same_model in dispatches.grouped("res_model").values():
-                values, errors = same_model._render_batch(template, ("body",))
-                for dispatch, error in errors.items():
-                    outcomes[dispatch] = {"state": "failed", "reason": "render_error", "error_message": error}
-                for dispatch in same_model:
-                    if dispatch in errors:
-                        continue
-                    body = html2plaintext(values[dispatch]["body"] or "")
-                    bodies[dispatch] = body
-                    message_vals.append(
-                        {
-                            **dispatch._message_base_vals(),
-                            "message_type": "sms",
-                            "subtype_id": subtype_id,
-                            "reply_to": False,
-                            "body": plaintext2html(body),
-                        }
-                    )
-                    sent.append(dispatch)
-        if not sent:
-            return outcomes
-        messages = self.env["mail.message"].sudo().create(message_vals)
-        sms_records = (
-            self.env["sms.sms"]
-            .sudo()
-            .create(
-                [
-                    {
-                        "body": bodies[dispatch],
-                        "number": addresses[dispatch.id],
-                        "partner_id": dispatch.partner_id.id,
-                        "mail_message_id": message.id,
-                        "state": "outgoing",
-                    }
-                    for dispatch, message in zip(sent, messages, strict=True)
-                ]
-            )
-        )
-        self.env["mail.notification"].sudo().create(
-            [
-                {
-                    "author_id": message.author_id.id,
-                    "mail_message_id": message.id,
-                    "res_partner_id": sms.partner_id.id,
-                    "sms_number": sms.number,
-                    "notification_type": "sms",
-                    "sms_id_int": sms.id,
-                    "sms_tracker_ids": [Command.create({"sms_uuid": sms.uuid})],
-                    "is_read": True,
-                    "notification_status": "ready",
-                }
-                for message, sms in zip(messages, sms_records, strict=True)
-            ]
-        )
-        now = fields.Datetime.now()
-        for dispatch, message, sms in zip(sent, messages, sms_records, strict=True):
-            outcomes[dispatch] = dispatch._sent_vals(
-                now,
-                addresses[dispatch.id],
-                mail_message_id=message.id,
-                sms_id=sms.id,
-            )
-        return outcomes
 
     def _sent_vals(self, now, address, **links):
         return {
             "state": "sent",
             "reason": False,
             "error_message": False,
+            "failure_type": False,
+            "date_retry": False,
             "date_sent": now,
             "address": address,
             "attempt_count": self.attempt_count + 1,
             **links,
+        }
+
+    def _failure_vals(self, reason, message, failure_type=False, attempted=True):
+        """A failure: tried again automatically later while attempts remain."""
+        attempts = self.attempt_count + (1 if attempted else 0)
+        final = (failure_type and failure_type not in TRANSIENT_FAILURES) or attempts >= MAX_ATTEMPTS
+        delay = RETRY_DELAYS[min(max(attempts, 1), len(RETRY_DELAYS)) - 1]
+        return {
+            "state": "failed",
+            "reason": reason,
+            "error_message": message,
+            "failure_type": failure_type,
+            "attempt_count": attempts,
+            "date_retry": False if final else fields.Datetime.now() + delay,
         }
 
     # ------------------------------------------------------------

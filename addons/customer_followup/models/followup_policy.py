@@ -1,4 +1,6 @@
+import bisect
 import random
+from collections import defaultdict
 from datetime import datetime, time, timedelta
 
 import pytz
@@ -8,12 +10,13 @@ from odoo.exceptions import ValidationError
 
 # How far ahead the send window is searched for an opening; a calendar with no
 # working time in that span postpones to its end rather than looping forever.
-WINDOW_HORIZON_DAYS = 21
+HORIZON = timedelta(days=21)
 
 
 class FollowupPolicy(models.Model):
     """When a planned message may actually leave: working calendar, caps,
-    spacing and contact pressure. The outbox applies it at send time."""
+    spacing and contact pressure. The outbox applies the window when a
+    message is planned and again when it is due, the caps when it is due."""
 
     _name = "followup.policy"
     _description = "Follow-up Send Policy"
@@ -102,28 +105,39 @@ class FollowupPolicy(models.Model):
             return partner.tz
         return calendar.tz or "UTC"
 
-    def _get_work_intervals(self, calendar, tz_name, start):
-        """Working intervals of ``calendar`` seen from ``tz_name``, from
-        ``start`` (naive UTC) over the horizon, public holidays removed."""
+    def _get_work_intervals(self, calendar, tz_name, start, stop):
+        """Working intervals of ``calendar`` seen from ``tz_name`` between
+        ``start`` and ``stop`` (naive UTC), public holidays removed."""
         tz = pytz.timezone(tz_name)
-        start_local = pytz.utc.localize(start).astimezone(tz)
-        end_local = start_local + timedelta(days=WINDOW_HORIZON_DAYS)
-        intervals = calendar._work_intervals_batch(start_local, end_local, tz=tz)[False]
+        intervals = calendar._work_intervals_batch(
+            pytz.utc.localize(start).astimezone(tz), pytz.utc.localize(stop).astimezone(tz), tz=tz
+        )[False]
         return [
             (
                 begin.astimezone(pytz.utc).replace(tzinfo=None),
-                stop.astimezone(pytz.utc).replace(tzinfo=None),
+                end.astimezone(pytz.utc).replace(tzinfo=None),
             )
-            for begin, stop, _meta in intervals
+            for begin, end, _meta in intervals
         ]
 
     @api.model
-    def _next_open(self, intervals, when):
-        """First moment at or after ``when`` inside ``intervals``."""
-        for begin, stop in intervals:
-            if stop > when:
-                return max(begin, when)
-        return when + timedelta(days=WINDOW_HORIZON_DAYS)
+    def _window_opening(self, calendar, tz_name, when, cache):
+        """First moment at or after ``when`` in the working time of
+        ``calendar`` seen from ``tz_name``. ``cache`` keeps the intervals
+        already read, per calendar and time zone, across calls of one batch."""
+        if not calendar:
+            return when
+        spans = cache.setdefault((calendar.id, tz_name), [])
+        span = next((span for span in spans if span[0] <= when and when + HORIZON <= span[1]), None)
+        if span is None:
+            # read ahead: the rows of a batch tend to fall in the same weeks
+            span = (when, when + 2 * HORIZON, self._get_work_intervals(calendar, tz_name, when, when + 2 * HORIZON))
+            spans.append(span)
+        intervals = span[2]
+        index = bisect.bisect_right([stop for _begin, stop in intervals], when)
+        if index < len(intervals):
+            return max(intervals[index][0], when)
+        return when + HORIZON
 
     def _day_start(self, when):
         """Start (naive UTC) of the calendar day holding ``when``, in the
@@ -138,3 +152,110 @@ class FollowupPolicy(models.Model):
         if not self.email_delay_max:
             return timedelta(0)
         return timedelta(seconds=random.uniform(self.email_delay_min, self.email_delay_max))
+
+    # ------------------------------------------------------------
+    # CAPS, GAP, CONTACT PRESSURE, SPACING
+    # ------------------------------------------------------------
+
+    @api.model
+    def _postponements(self, dispatches, now):
+        """{dispatch: (reason, new earliest time)} for the rows of
+        ``dispatches`` that a cap of their policy holds back, taking the
+        rows in the order they would leave: what a batch sends counts against
+        the caps of its next rows."""
+        policies = dispatches.policy_id
+        if not policies:
+            return {}
+        sent_today = self._count_sent_today(policies, now)
+        history = self._sent_history(policies, dispatches.partner_id, now)
+        last_email = self._last_email_sent(policies.filtered("email_delay_max"))
+        postponed = {}
+        for dispatch in dispatches.sorted(lambda d: (d.date_earliest, d.id)):
+            policy = dispatch.policy_id
+            if not policy:
+                continue
+            postpone = policy._postponement(dispatch, now, sent_today, history, last_email)
+            if postpone:
+                postponed[dispatch] = postpone
+                continue
+            sent_today[policy, dispatch.channel] += 1
+            history[dispatch.partner_id.id].append(now)
+            if dispatch.channel == "email" and policy.email_delay_max:
+                last_email[policy] = now + policy._random_email_delay()
+        return postponed
+
+    def _postponement(self, dispatch, now, sent_today, history, last_email):
+        """(reason, new earliest time) if a cap holds ``dispatch`` back, else None."""
+        self.ensure_one()
+        cap = self.email_daily_cap if dispatch.channel == "email" else self.sms_daily_cap
+        if cap and sent_today[self, dispatch.channel] >= cap:
+            return "daily_cap", self._day_start(now) + timedelta(days=1)
+        sent = history[dispatch.partner_id.id]
+        if self.min_gap_minutes and sent:
+            free_at = max(sent) + timedelta(minutes=self.min_gap_minutes)
+            if free_at > now:
+                return "min_gap", free_at
+        if self.pressure_max_messages:
+            window_start = now - timedelta(days=self.pressure_days)
+            recent = sorted(date for date in sent if date > window_start)
+            if len(recent) >= self.pressure_max_messages:
+                # free again when enough of them leave the window
+                oldest_to_expire = recent[len(recent) - self.pressure_max_messages]
+                return "contact_pressure", oldest_to_expire + timedelta(days=self.pressure_days)
+        if dispatch.channel == "email" and last_email.get(self) and last_email[self] > now:
+            return "email_spacing", last_email[self]
+        return None
+
+    @api.model
+    def _count_sent_today(self, policies, now):
+        counts = defaultdict(int)
+        Dispatch = self.env["followup.dispatch"].sudo()
+        for policy in policies.filtered(lambda p: p.email_daily_cap or p.sms_daily_cap):
+            groups = Dispatch._read_group(
+                [("policy_id", "=", policy.id), ("date_sent", ">=", policy._day_start(now))],
+                ["channel"],
+                ["__count"],
+            )
+            for channel, count in groups:
+                counts[policy, channel] = count
+        return counts
+
+    @api.model
+    def _sent_history(self, policies, partners, now):
+        """Send dates of the recent messages to each of ``partners``, all
+        policies and features together."""
+        history = defaultdict(list)
+        days = max(
+            [p.pressure_days for p in policies if p.pressure_max_messages]
+            + [p.min_gap_minutes / 1440 for p in policies if p.min_gap_minutes]
+            + [0]
+        )
+        partner_ids = [pid for pid in partners.ids if pid]
+        if not days or not partner_ids:
+            return history
+        self.env["followup.dispatch"].flush_model(["partner_id", "date_sent"])
+        self.env.cr.execute(
+            """
+            SELECT partner_id, date_sent FROM followup_dispatch
+             WHERE date_sent IS NOT NULL AND partner_id = ANY(%s) AND date_sent > %s
+            """,
+            [partner_ids, now - timedelta(days=days)],
+        )
+        for partner_id, date_sent in self.env.cr.fetchall():
+            history[partner_id].append(date_sent)
+        return history
+
+    @api.model
+    def _last_email_sent(self, policies):
+        if not policies:
+            return {}
+        groups = (
+            self.env["followup.dispatch"]
+            .sudo()
+            ._read_group(
+                [("policy_id", "in", policies.ids), ("date_sent", "!=", False), ("channel", "=", "email")],
+                ["policy_id"],
+                ["date_sent:max"],
+            )
+        )
+        return {policy: last + policy._random_email_delay() for policy, last in groups if last}

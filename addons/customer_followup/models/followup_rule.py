@@ -1,3 +1,4 @@
+import uuid
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 
@@ -115,7 +116,8 @@ class FollowupRule(models.Model):
         help="Only send to customers who accepted messages on this channel.",
     )
     working_hours_only = fields.Boolean(
-        help="Send during the working hours of the location (else of the company), holidays excluded.",
+        help="Send during the working hours of the location (else of the company), holidays excluded. "
+        "Unticked, messages leave at any time, whatever the send policy's calendar.",
     )
     location_id = fields.Many2one(
         "followup.location",
@@ -128,6 +130,15 @@ class FollowupRule(models.Model):
         string="Send Policy",
         check_company=True,
         help="Leave empty for the company's default send policy.",
+    )
+    source_rule_id = fields.Many2one(
+        "followup.rule",
+        string="Copied From",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The rule this one was copied from to its location.",
     )
     dispatch_count = fields.Integer(compute="_compute_dispatch_count", string="Messages")
 
@@ -384,7 +395,12 @@ class FollowupRule(models.Model):
             records -= self.env[records._name].browse(self._pending_dispatches(records).mapped("res_id"))
         now = fields.Datetime.now()
         when = now + _duration(self.delay_number, self.delay_unit)
-        self._plan(records, {record: (when, f"{event}@{now.isoformat()}") for record in records})
+        occurrence = f"{event}@{now.isoformat()}"
+        # each event is its own occurrence, even two in the same second
+        self._plan(
+            records,
+            {record: (when, occurrence, f"{self._key(record, occurrence)}:{uuid.uuid4().hex}") for record in records},
+        )
 
     def _plan_reminders(self, records):
         """(Re)plan the reminder of each record for its current date: the
@@ -398,8 +414,10 @@ class FollowupRule(models.Model):
             date = self._date_value(record)
             if date and date > now:
                 when = max(now, date - _duration(self.reminder_number, self.reminder_unit))
-                plans[record] = (when, f"remind:{date.isoformat()}")
-        keys = {self._key(record, occurrence) for record, (_when, occurrence) in plans.items()}
+                occurrence = f"remind:{date.isoformat()}"
+                # one reminder per date: saving the same date twice plans it once
+                plans[record] = (when, occurrence, self._key(record, occurrence))
+        keys = {key for _when, _occurrence, key in plans.values()}
         outdated = self._pending_dispatches(records).filtered(lambda d: d.idempotency_key not in keys)
         outdated._cancel("condition_false")
         self._plan(matching, plans)
@@ -413,13 +431,13 @@ class FollowupRule(models.Model):
         return f"rule:{self.id}:{record._name}:{record.id}:{occurrence}"
 
     def _plan(self, records, plans):
-        """``plans``: {record: (ideal time, occurrence)}"""
+        """``plans``: {record: (ideal time, occurrence, idempotency key)}"""
         self.ensure_one()
         calendar = self._calendar()
         template = self._template()
         vals_list = []
         for record in records.filtered(lambda r: r in plans):
-            when, occurrence = plans[record]
+            when, occurrence, key = plans[record]
             company = record.company_id if "company_id" in record._fields else self.company_id
             vals_list.append(
                 {
@@ -435,9 +453,10 @@ class FollowupRule(models.Model):
                     "company_id": (company or self.company_id).id,
                     "policy_id": (self.policy_id or (company or self.company_id).followup_policy_id).id,
                     "resource_calendar_id": calendar.id,
+                    "ignore_send_window": not self.working_hours_only,
                     "is_consent_required": self.is_consent_required,
                     "date_planned": when,
-                    "idempotency_key": self._key(record, occurrence),
+                    "idempotency_key": key,
                 }
             )
         if vals_list:
@@ -494,25 +513,41 @@ class FollowupRule(models.Model):
         )
 
     def action_copy_to_locations(self):
-        """Copy each rule to every other location of its model and company."""
+        """Copy each rule to every location of its model and company that
+        has no copy of it yet; a rule without location becomes its copies:
+        its planned messages go to the copy of their record's location and
+        it is archived, so that no record gets the message twice."""
         copies = self.browse()
         locations = self.env["followup.location"].search([("model_id", "in", self.model_id.ids)])
         by_key = defaultdict(lambda: self.env["followup.location"])
         for location in locations:
             by_key[location.model_id, location.company_id] |= location
         for rule in self:
-            targets = by_key[rule.model_id, rule.company_id] - rule.location_id
+            root = rule.source_rule_id or rule
+            family = root | self.search([("source_rule_id", "=", root.id)])
+            targets = by_key[rule.model_id, rule.company_id] - family.location_id
             if not targets:
                 raise UserError(
-                    self.env._("There is no other location for the rule %(rule)s.", rule=rule.display_name)
+                    self.env._(
+                        "The rule %(rule)s is already on every location.", rule=rule.display_name
+                    )
                 )
             vals = rule.copy_data()[0]
-            copies |= self.create(
+            new = self.create(
                 [
-                    {**vals, "location_id": location.id, "name": f"{rule.name} ({location.name})"}
+                    {
+                        **vals,
+                        "location_id": location.id,
+                        "name": f"{root.name} ({location.name})",
+                        "source_rule_id": root.id,
+                        "active": True,
+                    }
                     for location in targets
                 ]
             )
+            copies |= new
+            if not rule.location_id:
+                rule._hand_over(new)
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Copied Rules"),
@@ -520,3 +555,28 @@ class FollowupRule(models.Model):
             "view_mode": "list,form",
             "domain": [("id", "in", copies.ids)],
         }
+
+    def _hand_over(self, rules):
+        """Give the planned messages of ``self`` to the rule of ``rules``
+        whose location holds their record, then archive ``self``."""
+        self.ensure_one()
+        pending = self._pending_dispatches()
+        records = self.env[self.model_name].browse(pending.mapped("res_id"))
+        owner = {}
+        for rule in rules:
+            for record in rule._matching(records):
+                owner.setdefault(record.id, rule)
+        Dispatch = self.env["followup.dispatch"].sudo()
+        Dispatch._apply_outcomes(
+            {
+                dispatch: {
+                    "origin_id": owner[dispatch.res_id].id,
+                    "idempotency_key": dispatch.idempotency_key.replace(
+                        f"rule:{self.id}:", f"rule:{owner[dispatch.res_id].id}:", 1
+                    ),
+                }
+                for dispatch in pending
+                if dispatch.res_id in owner
+            }
+        )
+        self.active = False

@@ -199,4 +199,4 @@ class TestOutboxReasons(FollowupCase):
         self.send_due()
         self.assertEqual(dispatch.state, "sent")
         self.assertEqual(dispatch.mail_mail_id.subject, "Fixed")
-        self.assertEqual(dispatch.attempt_count, 1)
+        self.assertEqual(dispatch.attempt_count, 2, "The failed try counts as an attempt")

@@ -1,5 +1,8 @@
-from odoo.exceptions import AccessError, UserError
+from datetime import timedelta
+
+from odoo.exceptions import AccessError
 from odoo.tests import freeze_time, new_test_user, tagged, users
+from odoo.tools.safe_eval import safe_eval
 
 from .common import FollowupCase
 
@@ -52,11 +55,11 @@ class TestSecurity(FollowupCase):
             mine.with_env(self.env).action_cancel()
 
     @users("followup_user")
-    def test_preview_of_the_next_days(self):
-        soon = self.plan(key="soon")
-        self.plan(key="later", date_planned=self.MONDAY_OPEN.replace(month=12))
-        wizard = self.env["followup.outbox.preview"].create({"days": 7})
-        action = wizard.action_open()
-        self.assertEqual(self.env["followup.dispatch"].search(action["domain"]), soon.with_env(self.env))
-        with self.assertRaises(UserError):
-            self.env["followup.outbox.preview"].create({"days": 0}).action_open()
+    def test_preview_lists_planned_rows_in_leaving_order(self):
+        soon = self.plan(key="soon", date_planned=self.MONDAY_OPEN + timedelta(hours=1))
+        first = self.plan(key="first")
+        sent = self.plan(key="sent")
+        sent.sudo().write({"state": "sent"})
+        action = self.env["ir.actions.act_window"]._for_xml_id("customer_followup.followup_dispatch_action_preview")
+        domain = [*safe_eval(action["domain"]), ("id", "in", (first | soon | sent).ids)]
+        self.assertEqual(self.env["followup.dispatch"].search(domain, order="date_earliest, id").ids, (first | soon).ids)

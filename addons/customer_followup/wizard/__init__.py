@@ -1,2 +1,1 @@
-from . import followup_outbox_preview
 from . import followup_rule_bulk_edit
