@@ -643,7 +643,9 @@ class FollowupDispatch(models.Model):
             if state == "failed":
                 vals = dispatch._failure_vals(
                     "delivery_failed",
-                    notification.failure_reason or notification.format_failure_reason(),
+                    notification.failure_reason
+                    or notification.mail_mail_id.failure_reason
+                    or notification.format_failure_reason(),
                     failure_type=notification.failure_type or "unknown",
                     attempted=False,
                 )

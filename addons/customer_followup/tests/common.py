@@ -114,9 +114,10 @@ class FollowupCase(TransactionCase):
         )
 
     @contextmanager
-    def mock_sms_provider(self):
+    def mock_sms_provider(self, state="success"):
         """Stand in for the SMS provider (IAP), the one thing that leaves the
-        machine; yields the numbers it was asked to text."""
+        machine, answering ``state`` for every number; yields the numbers it
+        was asked to text."""
         numbers = []
 
         def _send_sms_batch(sms_api, messages, delivery_reports_url=False):
@@ -124,7 +125,7 @@ class FollowupCase(TransactionCase):
             for message in messages:
                 for number in message["numbers"]:
                     numbers.append(number["number"])
-                    results.append({"uuid": number["uuid"], "state": "success", "credit": 1})
+                    results.append({"uuid": number["uuid"], "state": state, "credit": 1})
             return results
 
         target = "odoo.addons.sms.tools.sms_api.SmsApi._send_sms_batch"
