@@ -1,6 +1,7 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from odoo.tests import freeze_time, tagged
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import freeze_time, new_test_user, tagged
 
 from .common import FollowupCase
 
@@ -200,3 +201,58 @@ class TestOutboxReasons(FollowupCase):
         self.assertEqual(dispatch.state, "sent")
         self.assertEqual(dispatch.mail_mail_id.subject, "Fixed")
         self.assertEqual(dispatch.attempt_count, 2, "The failed try counts as an attempt")
+
+
+@tagged("post_install", "-at_install")
+class TestSendNow(FollowupCase):
+    SATURDAY = datetime(2025, 11, 8, 16, 0)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.user = new_test_user(cls.env, "followup_clerk", groups="customer_followup.group_followup_user")
+
+    @freeze_time(SATURDAY)
+    def test_send_now_skips_window_and_caps_not_consent(self):
+        self.policy.email_daily_cap = 1
+        others = self._partners(2)
+        others[1].followup_email_consent = False
+        dispatches = self.plan(self.partner | others)
+        self.assertEqual(set(dispatches.mapped("reason")), {"outside_hours"})
+        dispatches.action_send_now()
+        self.assertEqual(dispatches.mapped("state"), ["sent", "sent", "skipped"])
+        self.assertEqual(dispatches[2].reason, "no_consent")
+
+    @freeze_time(SATURDAY)
+    def test_send_now_needs_the_administrator_group(self):
+        dispatch = self.plan()
+        with self.assertRaises(AccessError):
+            dispatch.with_user(self.user).action_send_now()
+        self.assertEqual(dispatch.state, "planned")
+
+
+@tagged("post_install", "-at_install")
+class TestSendWorkers(FollowupCase):
+    def workers(self):
+        return self.Dispatch._send_workers()
+
+    def test_settings_add_and_remove_workers(self):
+        self.assertEqual(len(self.workers()), 1)
+        settings = self.env["res.config.settings"].create({"followup_send_workers": 3})
+        settings.execute()
+        workers = self.workers()
+        self.assertEqual(len(workers), 3)
+        self.assertEqual(
+            sorted(workers.mapped("code")),
+            ["model._cron_send_due()", "model._cron_send_due(worker=2)", "model._cron_send_due(worker=3)"],
+        )
+        self.env["ir.cron.trigger"].search([("cron_id", "in", workers.ids)]).unlink()
+        self.plan()
+        self.assertEqual(
+            len(self.env["ir.cron.trigger"].search([("cron_id", "in", workers.ids)])), 3, "Every worker is woken"
+        )
+        self.env["res.config.settings"].create({"followup_send_workers": 1}).execute()
+        self.assertEqual(self.workers(), self.env.ref("customer_followup.ir_cron_followup_dispatch_send"))
+        self.assertEqual(self.env["res.config.settings"].create({}).followup_send_workers, 1)
+        with self.assertRaises(ValidationError):
+            self.env["res.config.settings"].create({"followup_send_workers": 0}).execute()

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 from unittest.mock import patch
 
 from odoo import api, sql_db
@@ -197,6 +197,74 @@ class TestTwoWorkers(FollowupCase):
                 ).unlink()
                 env["res.partner"].browse(partner_ids).unlink()
                 env["mail.template"].search([("name", "=", "Worker test")]).unlink()
+                cleanup_cr.commit()
+
+    def test_two_overlapping_workers_send_each_row_once_without_error(self):
+        """Worker B's snapshot is older than worker A's commit: locking the
+        rows A sent is a serialization failure, which ends B's batch; B goes
+        on in a fresh transaction with the rows A left."""
+        db = sql_db.db_connect(self.env.cr.dbname)
+        with db.cursor() as setup_cr:
+            env = api.Environment(setup_cr, api.SUPERUSER_ID, {"tracking_disable": True})
+            partners = env["res.partner"].create(
+                [
+                    {"name": f"Overlap {i}", "email": f"overlap{i}@example.com", "followup_email_consent": True}
+                    for i in range(40)
+                ]
+            )
+            template = env["mail.template"].create(
+                {
+                    "name": "Overlap test",
+                    "model_id": env["ir.model"]._get_id("res.partner"),
+                    "subject": "Hi",
+                    "body_html": "<p>Hi</p>",
+                }
+            )
+            dispatches = env["followup.dispatch"]._plan(
+                [
+                    {
+                        "channel": "email",
+                        "partner_id": p.id,
+                        "res_model": "res.partner",
+                        "res_id": p.id,
+                        "mail_template_id": template.id,
+                        "policy_id": False,
+                        "date_planned": datetime(2020, 1, 1),
+                        "idempotency_key": f"overlap:{p.id}",
+                    }
+                    for p in partners
+                ]
+            )
+            setup_cr.commit()
+        partner_ids, dispatch_ids = partners.ids, dispatches.ids
+        try:
+            with db.cursor() as cr_a, db.cursor() as cr_b, self.assertNoLogs("odoo", "ERROR"):
+                env_a = api.Environment(cr_a, api.SUPERUSER_ID, {})
+                env_b = api.Environment(cr_b, api.SUPERUSER_ID, {})
+                env_b["followup.dispatch"].search_count([])  # B's snapshot starts now
+                env_a["followup.dispatch"]._cron_send_due(batch_size=25, max_batches=1, auto_commit=True)
+                sent_b = env_b["followup.dispatch"]._cron_send_due(batch_size=25, auto_commit=True, worker=2)
+                self.assertGreaterEqual(sent_b, 15, "B went on with the rows A left")
+            with db.cursor() as check_cr:
+                check_cr.execute(
+                    """SELECT count(*), count(DISTINCT r.res_partner_id)
+                         FROM mail_mail m JOIN mail_mail_res_partner_rel r ON r.mail_mail_id = m.id
+                        WHERE r.res_partner_id = ANY(%s)""",
+                    [partner_ids],
+                )
+                self.assertEqual(check_cr.fetchone(), (40, 40), "Forty e-mails, one per person")
+                check_cr.execute(
+                    "SELECT state, count(*) FROM followup_dispatch WHERE id = ANY(%s) GROUP BY state", [dispatch_ids]
+                )
+                self.assertEqual(dict(check_cr.fetchall()), {"sent": 40})
+        finally:
+            with db.cursor() as cleanup_cr:
+                env = api.Environment(cleanup_cr, api.SUPERUSER_ID, {})
+                env["followup.dispatch"].browse(dispatch_ids).unlink()
+                env["mail.mail"].search([("recipient_ids", "in", partner_ids)]).unlink()
+                env["mail.message"].search([("model", "=", "res.partner"), ("res_id", "in", partner_ids)]).unlink()
+                env["res.partner"].browse(partner_ids).unlink()
+                env["mail.template"].search([("name", "=", "Overlap test")]).unlink()
                 cleanup_cr.commit()
 
     def test_a_key_planned_meanwhile_by_another_transaction_is_left_out(self):

@@ -238,6 +238,27 @@ class TestWorkOrderRules(FollowupRuleCase):
         self.assertEqual(planned.resource_calendar_id, self.calendar)
         self.assertEqual((planned.state, planned.reason), ("planned", "outside_hours"))
 
+    def test_rule_without_working_hours_sends_at_any_time(self):
+        self.assertTrue(self.policy.resource_calendar_id, "The policy has working hours")
+        rule = self.rule("repair.order", working_hours_only=False)
+        with freeze_time("2025-11-08 16:00:00"):  # Saturday
+            repair = self.repair()
+            planned = self.dispatches(repair, rule)
+            self.assertEqual(planned.date_earliest, planned.date_planned, "Not moved into working hours")
+            self.send_due()
+        self.assertEqual(planned.state, "sent", "The form says any time: the outbox does the same")
+
+    def test_two_changes_in_the_same_second_after_a_message_was_sent(self):
+        rule = self.rule("repair.order", "on_state_change")
+        repair = self.repair()
+        repair.action_validate()
+        self.send_due()
+        repair.action_repair_start()
+        self.send_due()
+        planned = self.dispatches(repair, rule)
+        self.assertEqual(planned.mapped("state"), ["sent", "sent"], "Each change its own message")
+        self.assertEqual(len(set(planned.mapped("idempotency_key"))), 2)
+
     def test_consent(self):
         self.partner.followup_sms_consent = False
         required = self.rule("repair.order")
@@ -456,6 +477,44 @@ class TestRuleConfiguration(FollowupRuleCase):
         copies = self.Rule.search(action["domain"])
         self.assertEqual(copies.location_id, locations[1:])
         self.assertEqual(set(copies.mapped("sms_template_id")), {rule.sms_template_id})
+
+    def test_copy_to_every_location_twice_copies_once(self):
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        locations = self.env["followup.location"].create(
+            [{"name": name, "model_id": model_id, "filter_domain": "[]"} for name in ("North", "South", "East")]
+        )
+        rule = self.rule("res.partner", location_id=locations[0].id)
+        rule.action_copy_to_locations()
+        with self.assertRaises(UserError):
+            rule.action_copy_to_locations()
+        family = self.Rule.search([("name", "like", rule.name)])
+        self.assertEqual(len(family), 3)
+        self.assertEqual(family.location_id, locations)
+        locations |= self.env["followup.location"].create({"name": "West", "model_id": model_id, "filter_domain": "[]"})
+        copies = self.Rule.search(family[1].action_copy_to_locations()["domain"])
+        self.assertEqual(copies.location_id.mapped("name"), ["West"], "Only the new location gets a copy")
+
+    def test_copy_of_a_rule_without_location_replaces_it(self):
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        north, south = self.env["followup.location"].create(
+            [
+                {"name": "North", "model_id": model_id, "filter_domain": "[('city', '=', 'Laval')]"},
+                {"name": "South", "model_id": model_id, "filter_domain": "[('city', '=', 'Longueuil')]"},
+            ]
+        )
+        laval, longueuil = self._partners(2)
+        laval.city, longueuil.city = "Laval", "Longueuil"
+        rule = self.rule("res.partner")
+        pending = self.plan(laval | longueuil, channel="sms", origin_model="followup.rule", origin_id=rule.id, key=f"rule:{rule.id}:x")
+        copies = self.Rule.search(rule.action_copy_to_locations()["domain"])
+        self.assertFalse(rule.active, "The original gives way to its copies")
+        self.assertEqual(copies.location_id, north | south)
+        by_location = {copy.location_id: copy for copy in copies}
+        self.assertEqual(pending.mapped("origin_id"), [by_location[north].id, by_location[south].id])
+        self.assertEqual(set(pending.mapped("state")), {"planned"}, "Nothing lost")
+        self.send_due()
+        self.assertEqual(set(pending.mapped("state")), {"sent"})
+        self.assertEqual(len(self.Dispatch.search([("partner_id", "in", (laval | longueuil).ids)])), 2, "Once each")
 
     def test_rule_form(self):
         with Form(self.Rule) as form:

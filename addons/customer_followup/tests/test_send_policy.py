@@ -156,3 +156,33 @@ class TestCaps(FollowupCase):
     def test_invalid_delay_bounds(self):
         with self.assertRaises(ValidationError):
             self.policy.write({"email_delay_min": 60, "email_delay_max": 10})
+
+
+@tagged("post_install", "-at_install")
+class TestWindowAtPlanning(FollowupCase):
+    """The send window is applied when a row is planned: the outbox and its
+    preview show when it will really leave."""
+
+    SATURDAY = datetime(2025, 11, 8, 16, 0)
+
+    def test_saturday_message_leaves_monday_9_in_the_recipients_time_zone(self):
+        with freeze_time(self.SATURDAY):
+            dispatch = self.plan()
+        self.assertEqual(dispatch.date_planned, self.SATURDAY)
+        self.assertEqual(dispatch.date_earliest, datetime(2025, 11, 10, 14, 0), "Monday 9:00 in Montreal (UTC-5)")
+        self.assertEqual(dispatch.reason, "outside_hours")
+        self.partner.tz = "America/Los_Angeles"
+        with freeze_time(self.SATURDAY):
+            dispatch = self.plan(key="west")
+        self.assertEqual(dispatch.date_earliest, datetime(2025, 11, 10, 17, 0), "Monday 9:00 in Los Angeles (UTC-8)")
+
+    def test_reminder_planned_weeks_ahead_is_in_its_window(self):
+        with freeze_time(self.MONDAY_OPEN):
+            dispatch = self.plan(date_planned=datetime(2025, 12, 27, 12, 0))  # a Saturday
+        self.assertEqual(dispatch.date_earliest, datetime(2025, 12, 29, 14, 0))
+
+    def test_inside_the_window_the_ideal_time_stands(self):
+        with freeze_time(self.MONDAY_OPEN):
+            dispatch = self.plan()
+        self.assertEqual(dispatch.date_earliest, self.MONDAY_OPEN)
+        self.assertFalse(dispatch.reason)
