@@ -27,7 +27,11 @@ echo "== Odoo suite"
 ensure_postgres
 ADDONS_PATH=$(odoo_addons_path)
 DB="followup_test_$$"
-cleanup() { dropdb --if-exists -h localhost -U odoo "$DB" >/dev/null 2>&1 || true; }
+LOG=$(mktemp)
+cleanup() {
+    dropdb --if-exists -h localhost -U odoo "$DB" >/dev/null 2>&1 || true
+    rm -f "$LOG"
+}
 trap cleanup EXIT
 export PGPASSWORD=odoo
 ADDONS=$(cd addons && ls -d */ | tr -d / | paste -sd, -)
@@ -36,7 +40,17 @@ odoo_bin -c odoo.conf --addons-path="$ADDONS_PATH" -d "$DB" \
     -i repair,project,crm --stop-after-init --log-level=warn
 odoo_bin -c odoo.conf --addons-path="$ADDONS_PATH" -d "$DB" \
     -i "$ADDONS" --stop-after-init --log-level=warn
+# Odoo's log at WARNING and above goes to a file: a line there that no test
+# expected (expected ones are muted or asserted with assertLogs) fails the run,
+# as it fails Odoo's own runner and OCA's CI.
 "$PYTHON" -m pytest -p no:cacheprovider \
     --odoo-config=odoo.conf --odoo-addons-path="$ADDONS_PATH" --odoo-database="$DB" \
+    --odoo-log-level=warn --log-file="$LOG" --log-file-level=WARNING \
     --cov=addons --cov-report=term:skip-covered \
     addons
+if grep -qE '^(WARNING|ERROR|CRITICAL) ' "$LOG"; then
+    echo "The Odoo suite logged warnings or errors that no test expected:"
+    grep -E -A5 '^(WARNING|ERROR|CRITICAL) ' "$LOG"
+    exit 1
+fi
+echo "Odoo suite log: no unexpected warning or error."

@@ -108,8 +108,10 @@ class FollowupChannelEmail(models.AbstractModel):
     def _retry_delivery(self, dispatches):
         mails = dispatches.mail_mail_id.sudo().exists().filtered(lambda m: m.state == "exception")
         mails.mark_outgoing()
-        notifications = self.env["mail.notification"].sudo().search(
-            [("mail_mail_id", "in", mails.ids), ("notification_status", "=", "exception")]
+        notifications = (
+            self.env["mail.notification"]
+            .sudo()
+            .search([("mail_mail_id", "in", mails.ids), ("notification_status", "=", "exception")])
         )
         notifications.write({"notification_status": "ready", "failure_type": False, "failure_reason": False})
         self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()

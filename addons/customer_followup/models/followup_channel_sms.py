@@ -117,7 +117,9 @@ class FollowupChannelSms(models.AbstractModel):
         return outcomes
 
     def _retry_delivery(self, dispatches):
-        sms_records = dispatches.sms_id.sudo().exists().filtered(lambda s: s.state == "error" and not s.to_delete)
+        sms_records = (
+            dispatches.sms_id.sudo().exists().filtered(lambda s: s.state == "error" and not s.to_delete)
+        )
         # Odoo's own transition: the SMS and its notification go back to the queue
         sms_records.action_set_outgoing()
         self.env.ref("sms.ir_cron_sms_scheduler_action").sudo()._trigger()

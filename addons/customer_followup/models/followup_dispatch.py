@@ -120,7 +120,9 @@ class FollowupDispatch(models.Model):
     )
     address = fields.Char(readonly=True, help="E-mail address or E.164 phone number the message was sent to.")
     mail_template_id = fields.Many2one("mail.template", readonly=True, ondelete="set null")
-    sms_template_id = fields.Many2one("sms.template", string="SMS Template", readonly=True, ondelete="set null")
+    sms_template_id = fields.Many2one(
+        "sms.template", string="SMS Template", readonly=True, ondelete="set null"
+    )
     res_model = fields.Char("Source Model", required=True, readonly=True, index=True)
     res_id = fields.Many2oneReference(
         "Source Record ID", model_field="res_model", required=True, readonly=True
@@ -159,7 +161,9 @@ class FollowupDispatch(models.Model):
     )
     date_sent = fields.Datetime("Sent On", readonly=True, index=True)
     date_retry = fields.Datetime("Next Retry", readonly=True, help="When a failed message is tried again.")
-    mail_message_id = fields.Many2one("mail.message", readonly=True, ondelete="set null", index="btree_not_null")
+    mail_message_id = fields.Many2one(
+        "mail.message", readonly=True, ondelete="set null", index="btree_not_null"
+    )
     mail_mail_id = fields.Many2one("mail.mail", readonly=True, ondelete="set null")
     sms_id = fields.Many2one("sms.sms", string="SMS", readonly=True, ondelete="set null")
     idempotency_key = fields.Char(
@@ -557,7 +561,9 @@ class FollowupDispatch(models.Model):
             else:
                 addresses[dispatch] = address
         for channel, dispatches in self.grouped("channel").items():
-            blocked = self._channel(channel)._blacklisted({addresses[d] for d in dispatches if d in addresses})
+            blocked = self._channel(channel)._blacklisted(
+                {addresses[d] for d in dispatches if d in addresses}
+            )
             for dispatch in dispatches:
                 if addresses.get(dispatch) in blocked:
                     outcomes[dispatch] = self._skip("blacklisted", addresses[dispatch])
@@ -634,7 +640,7 @@ class FollowupDispatch(models.Model):
         dispatches = self.sudo().search(
             [("mail_message_id", "in", list(by_message)), ("state", "in", (*SENT_STATES, "failed"))]
         )
-        outcomes, events = {}, defaultdict(lambda: self.sudo())
+        outcomes, events = {}, defaultdict(self.sudo)
         for dispatch in dispatches:
             notification = by_message[dispatch.mail_message_id.id]
             state = NOTIFICATION_STATES.get(notification.notification_status)

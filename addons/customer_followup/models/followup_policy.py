@@ -131,7 +131,11 @@ class FollowupPolicy(models.Model):
         span = next((span for span in spans if span[0] <= when and when + HORIZON <= span[1]), None)
         if span is None:
             # read ahead: the rows of a batch tend to fall in the same weeks
-            span = (when, when + 2 * HORIZON, self._get_work_intervals(calendar, tz_name, when, when + 2 * HORIZON))
+            span = (
+                when,
+                when + 2 * HORIZON,
+                self._get_work_intervals(calendar, tz_name, when, when + 2 * HORIZON),
+            )
             spans.append(span)
         intervals = span[2]
         index = bisect.bisect_right([stop for _begin, stop in intervals], when)

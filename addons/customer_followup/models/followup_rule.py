@@ -399,7 +399,10 @@ class FollowupRule(models.Model):
         # each event is its own occurrence, even two in the same second
         self._plan(
             records,
-            {record: (when, occurrence, f"{self._key(record, occurrence)}:{uuid.uuid4().hex}") for record in records},
+            {
+                record: (when, occurrence, f"{self._key(record, occurrence)}:{uuid.uuid4().hex}")
+                for record in records
+            },
         )
 
     def _plan_reminders(self, records):
@@ -528,9 +531,7 @@ class FollowupRule(models.Model):
             targets = by_key[rule.model_id, rule.company_id] - family.location_id
             if not targets:
                 raise UserError(
-                    self.env._(
-                        "The rule %(rule)s is already on every location.", rule=rule.display_name
-                    )
+                    self.env._("The rule %(rule)s is already on every location.", rule=rule.display_name)
                 )
             vals = rule.copy_data()[0]
             new = self.create(

@@ -25,10 +25,11 @@ class ResConfigSettings(models.TransientModel):
         return res
 
     def set_values(self):
-        super().set_values()
+        res = super().set_values()
         if self.followup_send_workers < 1:
             raise ValidationError(self.env._("The outbox needs at least one send worker."))
         if self.followup_send_workers != int(
             self.env["ir.config_parameter"].sudo().get_param("customer_followup.send_workers", 1)
         ):
             self.env["followup.dispatch"]._set_send_workers(self.followup_send_workers)
+        return res

@@ -4,3 +4,4 @@ from . import test_send_policy
 from . import test_outbox_robustness
 from . import test_security
 from . import test_rules
+from . import test_delivery

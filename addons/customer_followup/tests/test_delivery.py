@@ -71,7 +71,9 @@ class TestDelivery(FollowupCase, MockSmtplibCase):
         self.send_due()
         self.assertEqual(dispatch.state, "sent", "Sent means handed to Odoo's mail queue")
         self.process_mail_queue()
-        to_emilie = [email for email in self.emails if email["smtp_to_list"] == ["emilie.tremblay@example.com"]]
+        to_emilie = [
+            email for email in self.emails if email["smtp_to_list"] == ["emilie.tremblay@example.com"]
+        ]
         self.assertEqual(len(to_emilie), 1)
         self.assertEqual(dispatch.state, "delivered")
 
@@ -104,7 +106,9 @@ class TestDelivery(FollowupCase, MockSmtplibCase):
             create=True,
         ):
             self.env["mail.thread"].message_process(False, bounce)
-        self.assertEqual((dispatch.state, dispatch.reason, dispatch.failure_type), ("bounced", "bounced", "mail_bounce"))
+        self.assertEqual(
+            (dispatch.state, dispatch.reason, dispatch.failure_type), ("bounced", "bounced", "mail_bounce")
+        )
         self.assertEqual(events, [], "No origin model: no event to tell")
 
     def test_origin_hears_of_a_bounce(self):
@@ -121,7 +125,9 @@ class TestDelivery(FollowupCase, MockSmtplibCase):
             self.env["mail.thread"].message_process(
                 False,
                 BOUNCE.format(
-                    token="2", email="emilie.tremblay@example.com", message_id=dispatch.mail_message_id.message_id
+                    token="2",
+                    email="emilie.tremblay@example.com",
+                    message_id=dispatch.mail_message_id.message_id,
                 ),
             )
         self.assertEqual(dispatch.state, "bounced")
@@ -178,7 +184,9 @@ class TestDelivery(FollowupCase, MockSmtplibCase):
             self.assertEqual(dispatch.state, "sent", "Handed back to Odoo's SMS queue")
             self.assertEqual(dispatch.sms_id.state, "outgoing")
         self.assertFalse(dispatch.date_retry, "Failed for good after the last attempt")
-        self.assertEqual(len(self.env["sms.sms"].search([("mail_message_id", "=", dispatch.mail_message_id.id)])), 1)
+        self.assertEqual(
+            len(self.env["sms.sms"].search([("mail_message_id", "=", dispatch.mail_message_id.id)])), 1
+        )
 
     def test_email_retry_after_smtp_down_sends_the_same_mail(self):
         dispatch = self.plan()
@@ -194,7 +202,18 @@ class TestDelivery(FollowupCase, MockSmtplibCase):
             self.process_mail_queue()
         self.assertEqual(dispatch.state, "delivered")
         self.assertEqual(dispatch.attempt_count, 2)
-        self.assertEqual(len(self.env["mail.message"].search([("model", "=", "res.partner"), ("res_id", "=", self.partner.id), ("message_type", "=", "comment")])), 1)
+        self.assertEqual(
+            len(
+                self.env["mail.message"].search(
+                    [
+                        ("model", "=", "res.partner"),
+                        ("res_id", "=", self.partner.id),
+                        ("message_type", "=", "comment"),
+                    ]
+                )
+            ),
+            1,
+        )
 
     def test_render_error_is_retried_then_fails_for_good(self):
         self.mail_template.subject = "{{ object.nonexistent_field }}"
@@ -203,7 +222,9 @@ class TestDelivery(FollowupCase, MockSmtplibCase):
         for attempt in range(1, MAX_ATTEMPTS + 1):
             with freeze_time(now):
                 self.send_due()
-            self.assertEqual((dispatch.state, dispatch.reason, dispatch.attempt_count), ("failed", "render_error", attempt))
+            self.assertEqual(
+                (dispatch.state, dispatch.reason, dispatch.attempt_count), ("failed", "render_error", attempt)
+            )
             now = dispatch.date_retry
         self.assertFalse(dispatch.date_retry)
         self.mail_template.subject = "Fixed"
@@ -214,7 +235,9 @@ class TestDelivery(FollowupCase, MockSmtplibCase):
     def test_tracking_is_set_based(self):
         dispatches = self.plan(self._partners(50))
         self.send_due()
-        notifications = self.env["mail.notification"].search([("mail_message_id", "in", dispatches.mail_message_id.ids)])
+        notifications = self.env["mail.notification"].search(
+            [("mail_message_id", "in", dispatches.mail_message_id.ids)]
+        )
         self.assertEqual(len(notifications), 50)
         self.env.invalidate_all()
         # Odoo's UPDATE of the notifications, then ours: read their messages

@@ -249,7 +249,9 @@ class TestSendWorkers(FollowupCase):
         self.env["ir.cron.trigger"].search([("cron_id", "in", workers.ids)]).unlink()
         self.plan()
         self.assertEqual(
-            len(self.env["ir.cron.trigger"].search([("cron_id", "in", workers.ids)])), 3, "Every worker is woken"
+            len(self.env["ir.cron.trigger"].search([("cron_id", "in", workers.ids)])),
+            3,
+            "Every worker is woken",
         )
         self.env["res.config.settings"].create({"followup_send_workers": 1}).execute()
         self.assertEqual(self.workers(), self.env.ref("customer_followup.ir_cron_followup_dispatch_send"))

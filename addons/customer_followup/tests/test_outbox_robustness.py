@@ -79,8 +79,12 @@ class TestOutboxBatches(FollowupCase):
                 raise RuntimeError("SMTP configuration exploded")
             return original_send(records, addresses)
 
-        with patch.object(FollowupDispatch, "_send", send_breaking_on_one_row):
+        with (
+            patch.object(FollowupDispatch, "_send", send_breaking_on_one_row),
+            self.assertLogs("odoo.addons.customer_followup.models.followup_dispatch", "ERROR") as logs,
+        ):
             self.send_due()
+        self.assertIn("retrying one by one", logs.output[0])
         self.assertEqual((broken.state, broken.reason), ("failed", "send_error"))
         self.assertIn("exploded", broken.error_message)
         self.assertEqual(set((dispatches - broken).mapped("state")), {"sent"})
@@ -208,7 +212,11 @@ class TestTwoWorkers(FollowupCase):
             env = api.Environment(setup_cr, api.SUPERUSER_ID, {"tracking_disable": True})
             partners = env["res.partner"].create(
                 [
-                    {"name": f"Overlap {i}", "email": f"overlap{i}@example.com", "followup_email_consent": True}
+                    {
+                        "name": f"Overlap {i}",
+                        "email": f"overlap{i}@example.com",
+                        "followup_email_consent": True,
+                    }
                     for i in range(40)
                 ]
             )
@@ -254,7 +262,8 @@ class TestTwoWorkers(FollowupCase):
                 )
                 self.assertEqual(check_cr.fetchone(), (40, 40), "Forty e-mails, one per person")
                 check_cr.execute(
-                    "SELECT state, count(*) FROM followup_dispatch WHERE id = ANY(%s) GROUP BY state", [dispatch_ids]
+                    "SELECT state, count(*) FROM followup_dispatch WHERE id = ANY(%s) GROUP BY state",
+                    [dispatch_ids],
                 )
                 self.assertEqual(dict(check_cr.fetchall()), {"sent": 40})
         finally:
@@ -262,7 +271,9 @@ class TestTwoWorkers(FollowupCase):
                 env = api.Environment(cleanup_cr, api.SUPERUSER_ID, {})
                 env["followup.dispatch"].browse(dispatch_ids).unlink()
                 env["mail.mail"].search([("recipient_ids", "in", partner_ids)]).unlink()
-                env["mail.message"].search([("model", "=", "res.partner"), ("res_id", "in", partner_ids)]).unlink()
+                env["mail.message"].search(
+                    [("model", "=", "res.partner"), ("res_id", "in", partner_ids)]
+                ).unlink()
                 env["res.partner"].browse(partner_ids).unlink()
                 env["mail.template"].search([("name", "=", "Overlap test")]).unlink()
                 cleanup_cr.commit()

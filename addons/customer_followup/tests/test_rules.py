@@ -481,7 +481,10 @@ class TestRuleConfiguration(FollowupRuleCase):
     def test_copy_to_every_location_twice_copies_once(self):
         model_id = self.env["ir.model"]._get_id("res.partner")
         locations = self.env["followup.location"].create(
-            [{"name": name, "model_id": model_id, "filter_domain": "[]"} for name in ("North", "South", "East")]
+            [
+                {"name": name, "model_id": model_id, "filter_domain": "[]"}
+                for name in ("North", "South", "East")
+            ]
         )
         rule = self.rule("res.partner", location_id=locations[0].id)
         rule.action_copy_to_locations()
@@ -490,7 +493,9 @@ class TestRuleConfiguration(FollowupRuleCase):
         family = self.Rule.search([("name", "like", rule.name)])
         self.assertEqual(len(family), 3)
         self.assertEqual(family.location_id, locations)
-        locations |= self.env["followup.location"].create({"name": "West", "model_id": model_id, "filter_domain": "[]"})
+        locations |= self.env["followup.location"].create(
+            {"name": "West", "model_id": model_id, "filter_domain": "[]"}
+        )
         copies = self.Rule.search(family[1].action_copy_to_locations()["domain"])
         self.assertEqual(copies.location_id.mapped("name"), ["West"], "Only the new location gets a copy")
 
@@ -505,7 +510,13 @@ class TestRuleConfiguration(FollowupRuleCase):
         laval, longueuil = self._partners(2)
         laval.city, longueuil.city = "Laval", "Longueuil"
         rule = self.rule("res.partner")
-        pending = self.plan(laval | longueuil, channel="sms", origin_model="followup.rule", origin_id=rule.id, key=f"rule:{rule.id}:x")
+        pending = self.plan(
+            laval | longueuil,
+            channel="sms",
+            origin_model="followup.rule",
+            origin_id=rule.id,
+            key=f"rule:{rule.id}:x",
+        )
         copies = self.Rule.search(rule.action_copy_to_locations()["domain"])
         self.assertFalse(rule.active, "The original gives way to its copies")
         self.assertEqual(copies.location_id, north | south)
@@ -514,7 +525,9 @@ class TestRuleConfiguration(FollowupRuleCase):
         self.assertEqual(set(pending.mapped("state")), {"planned"}, "Nothing lost")
         self.send_due()
         self.assertEqual(set(pending.mapped("state")), {"sent"})
-        self.assertEqual(len(self.Dispatch.search([("partner_id", "in", (laval | longueuil).ids)])), 2, "Once each")
+        self.assertEqual(
+            len(self.Dispatch.search([("partner_id", "in", (laval | longueuil).ids)])), 2, "Once each"
+        )
 
     def test_rule_form(self):
         with Form(self.Rule) as form:

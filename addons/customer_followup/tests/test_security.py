@@ -60,6 +60,10 @@ class TestSecurity(FollowupCase):
         first = self.plan(key="first")
         sent = self.plan(key="sent")
         sent.sudo().write({"state": "sent"})
-        action = self.env["ir.actions.act_window"]._for_xml_id("customer_followup.followup_dispatch_action_preview")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "customer_followup.followup_dispatch_action_preview"
+        )
         domain = [*safe_eval(action["domain"]), ("id", "in", (first | soon | sent).ids)]
-        self.assertEqual(self.env["followup.dispatch"].search(domain, order="date_earliest, id").ids, (first | soon).ids)
+        self.assertEqual(
+            self.env["followup.dispatch"].search(domain, order="date_earliest, id").ids, (first | soon).ids
+        )

@@ -169,12 +169,16 @@ class TestWindowAtPlanning(FollowupCase):
         with freeze_time(self.SATURDAY):
             dispatch = self.plan()
         self.assertEqual(dispatch.date_planned, self.SATURDAY)
-        self.assertEqual(dispatch.date_earliest, datetime(2025, 11, 10, 14, 0), "Monday 9:00 in Montreal (UTC-5)")
+        self.assertEqual(
+            dispatch.date_earliest, datetime(2025, 11, 10, 14, 0), "Monday 9:00 in Montreal (UTC-5)"
+        )
         self.assertEqual(dispatch.reason, "outside_hours")
         self.partner.tz = "America/Los_Angeles"
         with freeze_time(self.SATURDAY):
             dispatch = self.plan(key="west")
-        self.assertEqual(dispatch.date_earliest, datetime(2025, 11, 10, 17, 0), "Monday 9:00 in Los Angeles (UTC-8)")
+        self.assertEqual(
+            dispatch.date_earliest, datetime(2025, 11, 10, 17, 0), "Monday 9:00 in Los Angeles (UTC-8)"
+        )
 
     def test_reminder_planned_weeks_ahead_is_in_its_window(self):
         with freeze_time(self.MONDAY_OPEN):
