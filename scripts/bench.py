@@ -8,6 +8,7 @@ as lines of ``name: value``.
 """
 
 import argparse
+import multiprocessing
 import time
 from datetime import timedelta
 
@@ -171,6 +172,63 @@ class Bench:
     def run_outbox(self):
         return self.env["followup.dispatch"]._cron_send_due()
 
+    def plan_again(self, tag):
+        """One due outbox row for each of the first ``due`` jobs, under new keys."""
+        tasks = self.env["project.task"].search([], order="id", limit=self.due)
+        self.env["followup.dispatch"]._plan(
+            [
+                {
+                    "channel": "email",
+                    "partner_id": task.partner_id.id,
+                    "res_model": "project.task",
+                    "res_id": task.id,
+                    "mail_template_id": self.template.id,
+                    "policy_id": False,
+                    "date_planned": self.now - timedelta(minutes=1),
+                    "idempotency_key": f"bench:{tag}:{task.id}",
+                }
+                for task in tasks
+            ]
+        )
+        self.env.cr.commit()
+
+
+def send_worker(args, worker, barrier, results):
+    """One send worker in its own process, as Odoo runs a cron worker with
+    ``--workers`` and ``--max-cron-threads``: it loads the registry, waits
+    for the others, then sends until nothing is due."""
+    odoo.tools.config.parse_config(
+        ["-c", args.config, "--addons-path", args.addons_path, "-d", args.database, "--log-level=warn"]
+    )
+    registry = odoo.modules.registry.Registry(args.database)
+    barrier.wait()
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True, "mail_create_nolog": True})
+        queries = cr.sql_log_count
+        sent = env["followup.dispatch"]._cron_send_due(worker=worker, auto_commit=True, max_batches=1000)
+        results.put((sent, cr.sql_log_count - queries, time.time()))
+
+
+def run_workers(args, count):
+    """Seconds, queries and messages of ``count`` workers sending side by side."""
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(count + 1), context.Queue()
+    processes = [
+        context.Process(target=send_worker, args=(args, n + 1, barrier, results)) for n in range(count)
+    ]
+    for process in processes:
+        process.start()
+    barrier.wait()
+    start = time.time()
+    outcomes = [results.get() for _process in processes]
+    for process in processes:
+        process.join()
+    return (
+        max(end for _sent, _queries, end in outcomes) - start,
+        sum(queries for _sent, queries, _end in outcomes),
+        sum(sent for sent, _queries, _end in outcomes),
+    )
+
 
 def report(name, value):
     print(f"{name}: {value}", flush=True)
@@ -248,6 +306,25 @@ def main():
         )
 
         report_rule_scenario(bench.rule_scenario(), args.due)
+
+        # The same jobs sent again by 1, then 2 workers side by side.
+        per_worker = {}
+        for count in (1, 2):
+            bench.plan_again(f"workers{count}")
+            per_worker[count] = run_workers(args, count)
+        for count, (seconds, queries, sent) in per_worker.items():
+            report(f"{count} send worker(s): sent", sent)
+            report(f"{count} send worker(s): seconds", f"{seconds:.2f}")
+            report(f"{count} send worker(s): messages/second", f"{sent / seconds:.1f}")
+            report(f"{count} send worker(s): queries/message", f"{queries / max(sent, 1):.3f}")
+            report(
+                f"{count} send worker(s): ratio to base_automation messages/second",
+                f"{(sent / seconds) / (ba_sent / ba_seconds):.1f}",
+            )
+        report(
+            "ratio 2 workers/1 worker messages/second",
+            f"{(per_worker[2][2] / per_worker[2][0]) / (per_worker[1][2] / per_worker[1][0]):.2f}",
+        )
 
         for size in sizes:
             bench.grow_to(size)
