@@ -532,7 +532,7 @@ class FollowupDispatch(models.Model):
                     outcomes[dispatch] = {"state": "cancelled", "reason": "record_deleted"}
         for origin_model, by_origin in self.grouped("origin_model").items():
             dispatches = by_origin.filtered(lambda d: d not in outcomes)
-            origin = self._origin(origin_model)
+            origin = self._origin_model(origin_model)
             if dispatches and hasattr(origin, "_followup_check_dispatches"):
                 for dispatch, (reason, message) in origin._followup_check_dispatches(dispatches).items():
                     outcomes[dispatch] = {
@@ -543,7 +543,7 @@ class FollowupDispatch(models.Model):
         return self._apply_outcomes(outcomes)
 
     @api.model
-    def _origin(self, origin_model):
+    def _origin_model(self, origin_model):
         """The model that planned rows, as superuser, or None."""
         if not origin_model or origin_model not in self.env:
             return None
@@ -680,7 +680,7 @@ class FollowupDispatch(models.Model):
     def _notify_origins(self, event):
         """Tell the models that planned ``self`` about a delivery ``event``."""
         for origin_model, dispatches in self.grouped("origin_model").items():
-            origin = self._origin(origin_model)
+            origin = self._origin_model(origin_model)
             if origin is not None and hasattr(origin, "_followup_delivery_event"):
                 origin._followup_delivery_event(dispatches, event)
 
