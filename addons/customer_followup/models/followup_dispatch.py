@@ -428,10 +428,10 @@ class FollowupDispatch(models.Model):
         if auto_commit is None:
             auto_commit = not getattr(threading.current_thread(), "testing", False)
         done = 0
-        for _i in range(max_batches):
+        for batch in range(max_batches):
             try:
                 with tools.mute_logger("odoo.sql_db"):
-                    if not _i:
+                    if not batch:
                         self._retry_due(batch_size)
                     dispatches = self._lock_due(batch_size)
             except (psycopg2.errors.SerializationFailure, psycopg2.errors.LockNotAvailable):
