@@ -8,8 +8,8 @@ cd "$ROOT"
 "$PYTHON" -m pip install --quiet --disable-pip-version-check -r requirements.txt
 
 echo "== ruff"
-"$PYTHON" -m ruff format --check addons tests scripts
-"$PYTHON" -m ruff check addons tests scripts
+"$PYTHON" -m ruff format --check addons tests scripts conftest.py
+"$PYTHON" -m ruff check addons tests scripts conftest.py
 
 echo "== pylint-odoo"
 # README.rst is generated from the readme/ fragments (OCA layout), not kept by hand
@@ -45,7 +45,7 @@ odoo_bin -c odoo.conf --addons-path="$ADDONS_PATH" -d "$DB" \
 # as it fails Odoo's own runner and OCA's CI.
 "$PYTHON" -m pytest -p no:cacheprovider \
     --odoo-config=odoo.conf --odoo-addons-path="$ADDONS_PATH" --odoo-database="$DB" \
-    --odoo-log-level=warn --log-file="$LOG" --log-file-level=WARNING \
+    --log-file="$LOG" --log-file-level=WARNING \
     --cov=addons --cov-report=term:skip-covered \
     addons
 if grep -qE '^(WARNING|ERROR|CRITICAL) ' "$LOG"; then

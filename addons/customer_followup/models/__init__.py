@@ -6,6 +6,7 @@ from . import followup_dispatch
 from . import followup_location
 from . import followup_rule
 from . import followup_demo
+from . import mail_mail
 from . import mail_notification
 from . import mail_thread
 from . import res_company

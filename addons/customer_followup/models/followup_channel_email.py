@@ -1,4 +1,12 @@
+import logging
+import smtplib
+from collections import defaultdict
+
 from odoo import Command, api, fields, models
+
+from odoo.addons.base.models.ir_mail_server import MailDeliveryException
+
+_logger = logging.getLogger(__name__)
 
 
 class FollowupChannelEmail(models.AbstractModel):
@@ -65,6 +73,7 @@ class FollowupChannelEmail(models.AbstractModel):
                             "auto_delete": template.auto_delete,
                             "mail_server_id": template.mail_server_id.id,
                             "is_notification": True,
+                            "is_followup": True,
                             "state": "outgoing",
                         }
                     )
@@ -117,3 +126,96 @@ class FollowupChannelEmail(models.AbstractModel):
         self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
         # a message Odoo deleted cannot be handed back: plan it again
         return dispatches.filtered(lambda d: d.mail_mail_id not in mails)
+
+    # ------------------------------------------------------------
+    # DELIVERY: Odoo's mail queue hands the outbox's e-mails back here
+    # ------------------------------------------------------------
+
+    @api.model
+    def _deliver(self, mails, smtp_session=None, alias_domain_id=False, mail_server=False, auto_commit=False):
+        """Deliver ``mails``, which Odoo's queue grouped by mail server and
+        sender, through its one ``smtp_session``: the MIME messages are built
+        by Odoo (``_prepare_outgoing_list``, ``build_email``: Message-Id,
+        Return-Path for bounces, attachments) from the batch read at once,
+        and the outcomes are written per batch, not per e-mail.
+
+        Exactly once: outside tests, each e-mail the server accepted is marked
+        sent and committed, in one statement, before the next one leaves, as
+        Odoo's queue does; a server that goes away mid-batch leaves the rest
+        queued for the next run.
+        """
+        mails = mails.filtered(lambda mail: mail.state == "outgoing")
+        if not mails:
+            return
+        # one read per model for the whole batch, not one per e-mail
+        mails.recipient_ids.mapped("email")
+        mails.record_alias_domain_id.mapped("bounce_email")
+        mails.attachment_ids.sudo().read(["name", "raw", "mimetype", "file_size", "res_model", "res_id"])
+        sent, failed = self.env["mail.mail"], {}
+        for mail in mails:
+            try:
+                mail._followup_send_smtp(smtp_session, alias_domain_id, mail_server)
+            except smtplib.SMTPServerDisconnected as error:
+                _logger.info(
+                    "SMTP server went away after %s e-mails, the others stay queued: %s", len(sent), error
+                )
+                break
+            except (MailDeliveryException, AssertionError) as error:
+                failed[mail] = self._delivery_failure(error)
+                continue
+            sent |= mail
+            if auto_commit:
+                # durable before the next e-mail leaves: a crash never sends it twice
+                self.env.cr.execute("UPDATE mail_mail SET state = 'sent' WHERE id = %s", [mail.id])
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        self._record_delivery(sent, failed)
+        if auto_commit:
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    @api.model
+    def _delivery_failure(self, error):
+        """(Odoo failure type, reason) of an e-mail the server did not take."""
+        cause = error.__context__
+        if isinstance(error, AssertionError) or isinstance(cause, smtplib.SMTPRecipientsRefused):
+            failure_type = "mail_email_invalid"
+        else:
+            failure_type = "unknown"
+        reason = error.args[1] if len(error.args) > 1 else str(error)
+        return failure_type, str(reason)
+
+    @api.model
+    def _record_delivery(self, sent, failed):
+        """Write what became of a batch: the e-mails, their notifications
+        (which move the outbox rows to delivered or failed), and delete the
+        sent ones that asked for it."""
+        Mail = self.env["mail.mail"].sudo()
+        failed_mails = Mail.browse([mail.id for mail in failed])
+        notifications = (
+            self.env["mail.notification"]
+            .sudo()
+            .search(
+                [
+                    ("notification_type", "=", "email"),
+                    ("mail_mail_id", "in", (sent | failed_mails).ids),
+                    ("notification_status", "not in", ("sent", "canceled")),
+                ]
+            )
+        )
+        if sent:
+            sent.invalidate_recordset(["state"])
+            sent.sudo().write({"state": "sent", "failure_reason": False})
+            notifications.filtered(lambda n: n.mail_mail_id in sent).write(
+                {"notification_status": "sent", "failure_type": False, "failure_reason": False}
+            )
+        by_failure = defaultdict(list)
+        for mail, failure in failed.items():
+            by_failure[failure].append(mail.id)
+        for (failure_type, reason), mail_ids in by_failure.items():
+            mails = Mail.browse(mail_ids)
+            mails.write({"state": "exception", "failure_type": failure_type, "failure_reason": reason})
+            notifications.filtered(lambda n, mails=mails: n.mail_mail_id in mails).write(
+                {"notification_status": "exception", "failure_type": failure_type, "failure_reason": reason}
+            )
+        if failed:
+            failed_mails.mail_message_id._notify_message_notification_update()
+        sent.filtered("auto_delete").sudo().unlink()

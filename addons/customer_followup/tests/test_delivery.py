@@ -86,9 +86,9 @@ class TestDelivery(FollowupCase, MockSmtplibCase):
         self.process_mail_queue(smtp_error=refused)
         self.assertEqual(self.emails, [])
         self.assertEqual((dispatch.state, dispatch.reason), ("failed", "delivery_failed"))
-        self.assertEqual(dispatch.failure_type, "unknown")
+        self.assertEqual(dispatch.failure_type, "mail_email_invalid")
         self.assertIn("User unknown", dispatch.error_message)
-        self.assertEqual(dispatch.date_retry, self.MONDAY_OPEN + timedelta(minutes=5), "Retried in 5 minutes")
+        self.assertFalse(dispatch.date_retry, "A refused address does not get better by retrying")
 
     def test_bounce_through_the_mail_gateway(self):
         dispatch = self.plan()
@@ -189,12 +189,15 @@ class TestDelivery(FollowupCase, MockSmtplibCase):
         )
 
     def test_email_retry_after_smtp_down_sends_the_same_mail(self):
+        """The server cannot be reached: a transient failure, retried in 5
+        minutes with the same e-mail."""
         dispatch = self.plan()
         self.send_due()
         mail = dispatch.mail_mail_id
         self.process_mail_queue(connect_error=ConnectionRefusedError("Connection refused"))
         self.assertEqual((dispatch.state, dispatch.failure_type), ("failed", "mail_smtp"))
         self.assertIn("Connection refused", dispatch.error_message)
+        self.assertEqual(dispatch.date_retry, self.MONDAY_OPEN + timedelta(minutes=5))
         with freeze_time(dispatch.date_retry):
             self.send_due()
             self.assertEqual(dispatch.state, "sent")

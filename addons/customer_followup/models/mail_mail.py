@@ -1,0 +1,79 @@
+from odoo import fields, models, tools
+
+
+class MailMail(models.Model):
+    """The outbox's e-mails leave through Odoo's mail queue (its cron, its
+    grouping per mail server and its SMTP session), but are delivered by the
+    e-mail channel in batch: Odoo's own e-mails keep Odoo's path."""
+
+    _inherit = "mail.mail"
+
+    is_followup = fields.Boolean(
+        string="Follow-up E-mail", readonly=True, help="Planned and rendered by the follow-up outbox."
+    )
+
+    def _send(  # noqa: PLR0917 (Odoo's signature)
+        self,
+        auto_commit=False,
+        raise_exception=False,
+        smtp_session=None,
+        alias_domain_id=False,
+        mail_server=False,
+        post_send_callback=None,
+    ):
+        outbox_mails = self.filtered("is_followup")
+        if outbox_mails:
+            self.env["followup.channel.email"]._deliver(
+                outbox_mails,
+                smtp_session=smtp_session,
+                alias_domain_id=alias_domain_id,
+                mail_server=mail_server,
+                auto_commit=auto_commit,
+            )
+            if post_send_callback:
+                post_send_callback(outbox_mails.ids)
+        others = self - outbox_mails
+        if not others:
+            return True
+        return super(MailMail, others)._send(
+            auto_commit=auto_commit,
+            raise_exception=raise_exception,
+            smtp_session=smtp_session,
+            alias_domain_id=alias_domain_id,
+            mail_server=mail_server,
+            post_send_callback=post_send_callback,
+        )
+
+    def _followup_send_smtp(self, smtp_session, alias_domain_id, mail_server):
+        """Build the MIME message of this e-mail as Odoo does and hand it to
+        ``smtp_session``; raise what the server answered."""
+        self.ensure_one()
+        IrMailServer = self.env["ir.mail_server"]
+        alias_domain = self.env["mail.alias.domain"].sudo().browse(alias_domain_id)
+        emails_from = tools.mail.email_split_and_format(self.email_from)
+        email_from = emails_from[0] if emails_from else self.email_from
+        for email in self._prepare_outgoing_list(mail_server=mail_server or self.mail_server_id):
+            context = {"send_validated_to": email.pop("email_to_normalized", [])}
+            if alias_domain:
+                context.update(
+                    domain_notifications_email=alias_domain.default_from_email,
+                    domain_bounce_address=email["headers"].get("Return-Path") or alias_domain.bounce_email,
+                )
+            server = IrMailServer.with_context(**context)
+            message = server.build_email(
+                email_from=email_from,
+                email_to=email["email_to"],
+                subject=email["subject"],
+                body=email["body"],
+                body_alternative=email["body_alternative"],
+                email_cc=email["email_cc"],
+                reply_to=email["reply_to"],
+                attachments=email["attachments"],
+                message_id=email["message_id"],
+                references=email["references"],
+                object_id=email["object_id"],
+                subtype="html",
+                subtype_alternative="plain",
+                headers=email["headers"],
+            )
+            server.send_email(message, mail_server_id=self.mail_server_id.id, smtp_session=smtp_session)
