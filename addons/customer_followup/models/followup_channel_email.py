@@ -190,17 +190,24 @@ class FollowupChannelEmail(models.AbstractModel):
         sent ones that asked for it."""
         Mail = self.env["mail.mail"].sudo()
         failed_mails = Mail.browse([mail.id for mail in failed])
-        notifications = (
-            self.env["mail.notification"]
-            .sudo()
-            .search(
-                [
-                    ("notification_type", "=", "email"),
-                    ("mail_mail_id", "in", (sent | failed_mails).ids),
-                    ("notification_status", "not in", ("sent", "canceled")),
-                ]
-            )
+        Notification = self.env["mail.notification"].sudo()
+        notifications = Notification.search(
+            [
+                ("notification_type", "=", "email"),
+                ("mail_mail_id", "in", (sent | failed_mails).ids),
+                ("notification_status", "not in", ("sent", "canceled")),
+            ]
         )
+        # e-mails a killed worker marked sent without recording the rest
+        interrupted = Notification.search(
+            [
+                ("notification_status", "=", "ready"),
+                ("mail_mail_id.state", "=", "sent"),
+                ("mail_mail_id.is_followup", "=", True),
+            ]
+        )
+        notifications |= interrupted
+        sent |= interrupted.mail_mail_id
         if sent:
             sent.invalidate_recordset(["state"])
             sent.sudo().write({"state": "sent", "failure_reason": False})

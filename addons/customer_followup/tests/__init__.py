@@ -5,3 +5,4 @@ from . import test_outbox_robustness
 from . import test_security
 from . import test_rules
 from . import test_delivery
+from . import test_smtp_delivery

@@ -1,0 +1,49 @@
+"""A real SMTP server on 127.0.0.1 for the delivery tests and the benchmark:
+it records what it accepts, can refuse addresses and can go away after a
+number of messages."""
+
+import socket
+from email import message_from_bytes, policy
+
+from aiosmtpd.controller import Controller
+
+
+class Recorder:
+    """aiosmtpd handler: keeps every accepted message."""
+
+    def __init__(self, refuse=(), vanish_after=None):
+        self.messages = []
+        self.refuse = {address.lower() for address in refuse}
+        self.vanish_after = vanish_after
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.refuse:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.vanish_after is not None and len(self.messages) >= self.vanish_after:
+            server.transport.close()
+            return "421 Going away"
+        self.messages.append(
+            {
+                "mail_from": envelope.mail_from,
+                "rcpt_tos": list(envelope.rcpt_tos),
+                "message": message_from_bytes(envelope.content, policy=policy.SMTP),
+            }
+        )
+        return "250 Message accepted"
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_smtp_server(handler):
+    """Start an SMTP server on 127.0.0.1 with ``handler``; return its controller."""
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    return controller
