@@ -192,6 +192,34 @@ class Bench:
         )
         self.env.cr.commit()
 
+    def end_to_end(self, smtp):
+        """The same due jobs again, up to the SMTP server: base.automation
+        then Odoo's mail queue, against the outbox then its batch delivery."""
+        env = self.env
+        env["ir.mail_server"].create(
+            {
+                "name": "Bench SMTP",
+                "smtp_host": "127.0.0.1",
+                "smtp_port": smtp.port,
+                "smtp_encryption": "none",
+            }
+        )
+        figures = {}
+        for name, plan in (("base_automation", self.run_automation), ("outbox", self.run_outbox)):
+            env["mail.mail"].search([("state", "=", "outgoing")]).write({"state": "cancel"})
+            if name == "base_automation":
+                self.automation.last_run = fields.Datetime.now() - timedelta(days=2)
+            else:
+                self.plan_again("end-to-end")
+            env.cr.commit()
+            received = len(smtp.handler.messages)
+            figures[name, "plan"] = self.measure(plan)
+            figures[name, "deliver"] = self.measure(
+                lambda: env["mail.mail"].process_email_queue(batch_size=1000)
+            )
+            figures[name, "received"] = len(smtp.handler.messages) - received
+        return figures
+
 
 def send_worker(args, worker, barrier, results):
     """One send worker in its own process, as Odoo runs a cron worker with
@@ -264,6 +292,54 @@ def report_rule_scenario(scenario, due):
     report("rule: base_automation queries/message", f"{ba_queries / max(ba_sent, 1):.2f}")
 
 
+def report_send_scenario(bench):
+    """The due reminders, sent by base.automation then by the outbox."""
+    bench.automation.last_run = fields.Datetime.now() - timedelta(days=2)
+    before = bench.count_messages()
+    ba_seconds, ba_queries = bench.measure(bench.run_automation)
+    ba_sent = bench.count_messages() - before
+    before = bench.count_messages()
+    ob_seconds, ob_queries = bench.measure(bench.run_outbox)
+    ob_sent = bench.count_messages() - before
+
+    report("base_automation sent", ba_sent)
+    report("base_automation seconds", f"{ba_seconds:.2f}")
+    report("base_automation messages/second", f"{ba_sent / ba_seconds:.1f}")
+    report("base_automation queries/message", f"{ba_queries / max(ba_sent, 1):.2f}")
+    report("outbox sent", ob_sent)
+    report("outbox seconds", f"{ob_seconds:.2f}")
+    report("outbox messages/second", f"{ob_sent / ob_seconds:.1f}")
+    report("outbox queries/message", f"{ob_queries / max(ob_sent, 1):.3f}")
+    report(
+        "ratio outbox/base_automation messages/second",
+        f"{(ob_sent / ob_seconds) / (ba_sent / ba_seconds):.1f}",
+    )
+    return ba_sent / ba_seconds
+
+
+def report_end_to_end(figures):
+    rates = {}
+    for name in ("base_automation", "outbox"):
+        received = figures[name, "received"]
+        total = 0
+        for step in ("plan", "deliver"):
+            seconds, queries = figures[name, step]
+            total += seconds
+            per_email = max(received, 1)
+            report(
+                f"end to end: {name} {step}",
+                f"{seconds:.2f} s, {received / seconds:.1f} e-mails/s,"
+                f" {queries / per_email:.2f} queries/e-mail, {seconds * 1000 / per_email:.2f} ms/e-mail",
+            )
+        rates[name] = received / total
+        report(f"end to end: {name} e-mails received by the SMTP server", received)
+        report(f"end to end: {name} e-mails/second", f"{rates[name]:.1f}")
+    report(
+        "end to end: ratio outbox/base_automation e-mails/second",
+        f"{rates['outbox'] / rates['base_automation']:.1f}",
+    )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", required=True)
@@ -284,28 +360,18 @@ def main():
         report("rows", sizes[0])
         report("due", args.due)
 
-        bench.automation.last_run = fields.Datetime.now() - timedelta(days=2)
-        before = bench.count_messages()
-        ba_seconds, ba_queries = bench.measure(bench.run_automation)
-        ba_sent = bench.count_messages() - before
-        before = bench.count_messages()
-        ob_seconds, ob_queries = bench.measure(bench.run_outbox)
-        ob_sent = bench.count_messages() - before
-
-        report("base_automation sent", ba_sent)
-        report("base_automation seconds", f"{ba_seconds:.2f}")
-        report("base_automation messages/second", f"{ba_sent / ba_seconds:.1f}")
-        report("base_automation queries/message", f"{ba_queries / max(ba_sent, 1):.2f}")
-        report("outbox sent", ob_sent)
-        report("outbox seconds", f"{ob_seconds:.2f}")
-        report("outbox messages/second", f"{ob_sent / ob_seconds:.1f}")
-        report("outbox queries/message", f"{ob_queries / max(ob_sent, 1):.3f}")
-        report(
-            "ratio outbox/base_automation messages/second",
-            f"{(ob_sent / ob_seconds) / (ba_sent / ba_seconds):.1f}",
-        )
+        ba_rate = report_send_scenario(bench)
 
         report_rule_scenario(bench.rule_scenario(), args.due)
+
+        # importable once the addons path is set
+        from odoo.addons.customer_followup.tests.smtp_server import Recorder, start_smtp_server  # noqa: PLC0415
+
+        smtp = start_smtp_server(Recorder())
+        try:
+            report_end_to_end(bench.end_to_end(smtp))
+        finally:
+            smtp.stop()
 
         # The same jobs sent again by 1, then 2 workers side by side.
         per_worker = {}
@@ -319,7 +385,7 @@ def main():
             report(f"{count} send worker(s): queries/message", f"{queries / max(sent, 1):.3f}")
             report(
                 f"{count} send worker(s): ratio to base_automation messages/second",
-                f"{(sent / seconds) / (ba_sent / ba_seconds):.1f}",
+                f"{(sent / seconds) / ba_rate:.1f}",
             )
         report(
             "ratio 2 workers/1 worker messages/second",
