@@ -8,9 +8,11 @@ as lines of ``name: value``.
 """
 
 import argparse
+import importlib.util
 import multiprocessing
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import odoo
 from odoo import SUPERUSER_ID, api, fields
@@ -103,16 +105,21 @@ class Bench:
             self.env.invalidate_all()
         self.size = size
 
-    def measure(self, run):
+    def measure(self, run, with_commit=False):
+        """Seconds and queries of ``run``; ``with_commit`` counts the commit
+        too, and what Odoo does after it (it sends small notifications then)."""
         env = self.env
         env.flush_all()
         env.invalidate_all()
-        queries = env.cr.sql_log_count
+        # every cursor of the process: Odoo sends after a commit in its own
+        queries = odoo.sql_db.sql_counter
         start = time.perf_counter()
         run()
         env.flush_all()
+        if with_commit:
+            env.cr.commit()
         seconds = time.perf_counter() - start
-        queries = env.cr.sql_log_count - queries
+        queries = odoo.sql_db.sql_counter - queries
         env.cr.commit()
         return seconds, queries
 
@@ -219,6 +226,16 @@ class Bench:
             )
             figures[name, "received"] = len(smtp.handler.messages) - received
         return figures
+
+
+def load_smtp_server():
+    """The tests' local SMTP server, loaded from its file: importing the
+    addon's tests package would load Odoo's test framework."""
+    path = Path(__file__).parent.parent / "addons/customer_followup/tests/smtp_server.py"
+    spec = importlib.util.spec_from_file_location("smtp_server", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def send_worker(args, worker, barrier, results):
@@ -364,10 +381,8 @@ def main():
 
         report_rule_scenario(bench.rule_scenario(), args.due)
 
-        # importable once the addons path is set
-        from odoo.addons.customer_followup.tests.smtp_server import Recorder, start_smtp_server  # noqa: PLC0415
-
-        smtp = start_smtp_server(Recorder())
+        smtp_server = load_smtp_server()
+        smtp = smtp_server.start_smtp_server(smtp_server.Recorder())
         try:
             report_end_to_end(bench.end_to_end(smtp))
         finally:

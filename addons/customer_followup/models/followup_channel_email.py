@@ -3,10 +3,15 @@ import smtplib
 from collections import defaultdict
 
 from odoo import Command, api, fields, models
+from odoo.tools import split_every
 
 from odoo.addons.base.models.ir_mail_server import MailDeliveryException
 
 _logger = logging.getLogger(__name__)
+
+# E-mails built together, then sent one by one: each commit after a send
+# empties the ORM cache, so nothing is read between two sends.
+DELIVERY_CHUNK = 100
 
 
 class FollowupChannelEmail(models.AbstractModel):
@@ -134,43 +139,47 @@ class FollowupChannelEmail(models.AbstractModel):
     @api.model
     def _deliver(self, mails, smtp_session=None, alias_domain_id=False, mail_server=False, auto_commit=False):
         """Deliver ``mails``, which Odoo's queue grouped by mail server and
-        sender, through its one ``smtp_session``: the MIME messages are built
-        by Odoo (``_prepare_outgoing_list``, ``build_email``: Message-Id,
-        Return-Path for bounces, attachments) from the batch read at once,
-        and the outcomes are written per batch, not per e-mail.
+        sender, through its one ``smtp_session``, a chunk at a time: the
+        chunk is read at once and its MIME messages are built by Odoo
+        (``_prepare_outgoing_list``, ``build_email``: Message-Id, Return-Path
+        for bounces, attachments), then sent, then its outcomes are written
+        in a few queries.
 
         Exactly once: outside tests, each e-mail the server accepted is marked
         sent and committed, in one statement, before the next one leaves, as
         Odoo's queue does; a server that goes away mid-batch leaves the rest
         queued for the next run.
         """
-        mails = mails.filtered(lambda mail: mail.state == "outgoing")
-        if not mails:
-            return
-        # one read per model for the whole batch, not one per e-mail
-        mails.recipient_ids.mapped("email")
-        mails.record_alias_domain_id.mapped("bounce_email")
-        mails.attachment_ids.sudo().read(["name", "raw", "mimetype", "file_size", "res_model", "res_id"])
-        sent, failed = self.env["mail.mail"], {}
-        for mail in mails:
-            try:
-                mail._followup_send_smtp(smtp_session, alias_domain_id, mail_server)
-            except smtplib.SMTPServerDisconnected as error:
-                _logger.info(
-                    "SMTP server went away after %s e-mails, the others stay queued: %s", len(sent), error
-                )
-                break
-            except (MailDeliveryException, AssertionError) as error:
-                failed[mail] = self._delivery_failure(error)
-                continue
-            sent |= mail
+        Mail = self.env["mail.mail"].sudo()
+        for chunk_ids in split_every(DELIVERY_CHUNK, mails.ids):
+            # browsed alone, the chunk prefetches itself only
+            chunk = Mail.browse(chunk_ids).filtered(lambda mail: mail.state == "outgoing")
+            messages, failed = chunk._followup_build_messages(alias_domain_id, mail_server)
+            sent_ids, gone = [], False
+            for mail_id, server, message, mail_server_id in messages:
+                if mail_id in failed:
+                    continue
+                try:
+                    server.send_email(message, mail_server_id=mail_server_id, smtp_session=smtp_session)
+                except smtplib.SMTPServerDisconnected as error:
+                    _logger.info(
+                        "SMTP server gone after %s e-mails, the others stay queued: %s", len(sent_ids), error
+                    )
+                    gone = True
+                    break
+                except (MailDeliveryException, AssertionError) as error:
+                    failed[mail_id] = self._delivery_failure(error)
+                    continue
+                sent_ids.append(mail_id)
+                if auto_commit:
+                    # durable before the next e-mail leaves: a crash never sends it twice
+                    self.env.cr.execute("UPDATE mail_mail SET state = 'sent' WHERE id = %s", [mail_id])
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
+            self._record_delivery(Mail.browse(sent_ids), {Mail.browse(i): f for i, f in failed.items()})
             if auto_commit:
-                # durable before the next e-mail leaves: a crash never sends it twice
-                self.env.cr.execute("UPDATE mail_mail SET state = 'sent' WHERE id = %s", [mail.id])
                 self.env.cr.commit()  # pylint: disable=invalid-commit
-        self._record_delivery(sent, failed)
-        if auto_commit:
-            self.env.cr.commit()  # pylint: disable=invalid-commit
+            if gone:
+                break
 
     @api.model
     def _delivery_failure(self, error):

@@ -1,5 +1,14 @@
 from odoo import api, models
 
+# The customer's local time, in their language (the template renders in it),
+# without seconds: "Tuesday 24 November, 09:00", "mardi 24 novembre, 09:00".
+LOCAL_TIME = (
+    "format_datetime(object.%s, tz=object.partner_id.tz or object.company_id.resource_calendar_id.tz,"
+    " dt_format='EEEE d MMMM, HH:mm')"
+)
+SCHEDULE = LOCAL_TIME % "schedule_date"
+DEADLINE = LOCAL_TIME % "date_deadline"
+
 # (model, trigger, channel, name, subject, body in English, body in French, extra values)
 # French names of the demo rules and templates
 DEMO_NAMES_FR = {
@@ -42,9 +51,9 @@ DEMO_RULES = [
         "Appointment moved",
         None,
         "{{ object.partner_id.name }}, your appointment for {{ object.name }} is now on "
-        "{{ format_datetime(object.schedule_date, tz=object.partner_id.tz) }}.",
+        f"{{{{ {SCHEDULE} }}}}.",
         "{{ object.partner_id.name }}, votre rendez-vous pour {{ object.name }} est maintenant le "
-        "{{ format_datetime(object.schedule_date, tz=object.partner_id.tz) }}.",
+        f"{{{{ {SCHEDULE} }}}}.",
         {"working_hours_only": True},
     ),
     (
@@ -57,11 +66,11 @@ DEMO_RULES = [
             "Rappel : votre rendez-vous pour {{ object.name }}",
         ),
         "<p>Hello <t t-out='object.partner_id.name'/>,</p>"
-        "<p>We expect you on <t t-out='format_datetime(object.schedule_date, tz=object.partner_id.tz)'/>"
+        f'<p>We expect you on <t t-out="{SCHEDULE}"/>'
         " for <t t-out='object.name'/>.</p>",
         "<p>Bonjour <t t-out='object.partner_id.name'/>,</p>"
         "<p>Nous vous attendons le "
-        "<t t-out='format_datetime(object.schedule_date, tz=object.partner_id.tz)'/>"
+        f'<t t-out="{SCHEDULE}"/>'
         " pour <t t-out='object.name'/>.</p>",
         {"reminder_number": 1, "reminder_unit": "days"},
     ),
@@ -82,10 +91,8 @@ DEMO_RULES = [
         "sms",
         "Field job reminder",
         None,
-        "Reminder: our technician comes for {{ object.name }} on "
-        "{{ format_datetime(object.date_deadline, tz=object.partner_id.tz) }}.",
-        "Rappel : notre technicien vient pour {{ object.name }} le "
-        "{{ format_datetime(object.date_deadline, tz=object.partner_id.tz) }}.",
+        f"Reminder: our technician comes for {{{{ object.name }}}} on {{{{ {DEADLINE} }}}}.",
+        f"Rappel : notre technicien vient pour {{{{ object.name }}}} le {{{{ {DEADLINE} }}}}.",
         {"reminder_number": 2, "reminder_unit": "hours"},
     ),
     (

@@ -44,36 +44,51 @@ class MailMail(models.Model):
             post_send_callback=post_send_callback,
         )
 
-    def _followup_send_smtp(self, smtp_session, alias_domain_id, mail_server):
-        """Build the MIME message of this e-mail as Odoo does and hand it to
-        ``smtp_session``; raise what the server answered."""
-        self.ensure_one()
+    def _followup_build_messages(self, alias_domain_id, mail_server):
+        """The MIME messages of these e-mails, built as Odoo's queue builds
+        them, from one read of the batch.
+
+        :return: [(mail id, ir.mail_server to send with, message, mail
+            server id)], and {mail id: (failure type, reason)} for the e-mails
+            that could not be built
+        """
+        # one read per model for the whole batch, not one per e-mail
+        self.recipient_ids.mapped("email")
+        self.record_alias_domain_id.mapped("bounce_email")
+        self.attachment_ids.sudo().read(["name", "raw", "mimetype", "file_size", "res_model", "res_id"])
         IrMailServer = self.env["ir.mail_server"]
         alias_domain = self.env["mail.alias.domain"].sudo().browse(alias_domain_id)
-        emails_from = tools.mail.email_split_and_format(self.email_from)
-        email_from = emails_from[0] if emails_from else self.email_from
-        for email in self._prepare_outgoing_list(mail_server=mail_server or self.mail_server_id):
-            context = {"send_validated_to": email.pop("email_to_normalized", [])}
-            if alias_domain:
-                context.update(
-                    domain_notifications_email=alias_domain.default_from_email,
-                    domain_bounce_address=email["headers"].get("Return-Path") or alias_domain.bounce_email,
-                )
-            server = IrMailServer.with_context(**context)
-            message = server.build_email(
-                email_from=email_from,
-                email_to=email["email_to"],
-                subject=email["subject"],
-                body=email["body"],
-                body_alternative=email["body_alternative"],
-                email_cc=email["email_cc"],
-                reply_to=email["reply_to"],
-                attachments=email["attachments"],
-                message_id=email["message_id"],
-                references=email["references"],
-                object_id=email["object_id"],
-                subtype="html",
-                subtype_alternative="plain",
-                headers=email["headers"],
-            )
-            server.send_email(message, mail_server_id=self.mail_server_id.id, smtp_session=smtp_session)
+        messages, failed = [], {}
+        for mail in self:
+            emails_from = tools.mail.email_split_and_format(mail.email_from)
+            email_from = emails_from[0] if emails_from else mail.email_from
+            try:
+                for email in mail._prepare_outgoing_list(mail_server=mail_server or mail.mail_server_id):
+                    context = {"send_validated_to": email.pop("email_to_normalized", [])}
+                    if alias_domain:
+                        context.update(
+                            domain_notifications_email=alias_domain.default_from_email,
+                            domain_bounce_address=email["headers"].get("Return-Path")
+                            or alias_domain.bounce_email,
+                        )
+                    server = IrMailServer.with_context(**context)
+                    message = server.build_email(
+                        email_from=email_from,
+                        email_to=email["email_to"],
+                        subject=email["subject"],
+                        body=email["body"],
+                        body_alternative=email["body_alternative"],
+                        email_cc=email["email_cc"],
+                        reply_to=email["reply_to"],
+                        attachments=email["attachments"],
+                        message_id=email["message_id"],
+                        references=email["references"],
+                        object_id=email["object_id"],
+                        subtype="html",
+                        subtype_alternative="plain",
+                        headers=email["headers"],
+                    )
+                    messages.append((mail.id, server, message, mail.mail_server_id.id))
+            except Exception as error:  # a broken e-mail fails alone
+                failed[mail.id] = ("unknown", str(error) or repr(error))
+        return messages, failed

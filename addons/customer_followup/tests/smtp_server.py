@@ -2,10 +2,14 @@
 it records what it accepts, can refuse addresses and can go away after a
 number of messages."""
 
+import logging
 import socket
 from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
+
+# aiosmtpd logs every connection at INFO
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 class Recorder:

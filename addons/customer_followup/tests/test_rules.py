@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, freeze_time, tagged
@@ -562,3 +562,27 @@ class TestDemoRules(FollowupRuleCase):
         self.assertEqual(ready.with_context(lang="fr_CA").name, "Prêt à récupérer")
         self.Rule._install_demo()
         self.assertEqual(self.Rule.search_count([]), len(rules), "Installing the demo twice adds nothing")
+
+
+@installed("repair.order")
+@tagged("post_install", "-at_install")
+class TestDemoTemplates(FollowupRuleCase):
+    def test_reminder_shows_the_customers_local_time_in_their_language(self):
+        self.Rule.with_context(active_test=False).search([]).unlink()
+        self.Rule._install_demo()
+        reminder = self.Rule.search([("name", "=", "Appointment reminder")])
+        self.env["res.lang"]._activate_lang("fr_CA")
+        customer = self.env["res.partner"].create(
+            {
+                "name": "Chloé Martin",
+                "email": "chloe@example.com",
+                "tz": "America/Los_Angeles",
+                "lang": "fr_CA",
+            },
+        )
+        repair = self.env["repair.order"].create(
+            {"partner_id": customer.id, "schedule_date": datetime(2025, 11, 4, 17, 0, 30)}
+        )
+        body = reminder.mail_template_id._render_field("body_html", repair.ids, compute_lang=True)[repair.id]
+        self.assertIn("mardi 4 novembre, 09:00", body, "9:00 in Los Angeles, in French")
+        self.assertNotIn(":30", body, "No seconds")

@@ -196,18 +196,19 @@ class TestSmtpCrash(FollowupCase):
             cr.commit()
             mail_ids = dispatches.mail_mail_id.ids
         partner_ids, dispatch_ids = partners.ids, dispatches.ids
-        original = type(self.env["mail.mail"])._followup_send_smtp
+        MailServer = type(self.env["ir.mail_server"])
+        original = MailServer.send_email
         sent = []
 
-        def killed_after_five(mail, *args):
+        def killed_after_five(server, message, *args, **kwargs):
             if len(sent) == 5:
                 raise WorkerKilled()
-            original(mail, *args)
-            sent.append(mail.id)
+            sent.append(message["To"])
+            return original(server, message, *args, **kwargs)
 
         try:
             with patch.object(modules.module, "current_test", False):
-                with patch.object(type(self.env["mail.mail"]), "_followup_send_smtp", killed_after_five):
+                with patch.object(MailServer, "send_email", killed_after_five):
                     with db.cursor() as cr, self.assertRaises(WorkerKilled):
                         api.Environment(cr, api.SUPERUSER_ID, {})["mail.mail"].browse(mail_ids).send(
                             auto_commit=True
