@@ -219,12 +219,12 @@ class Bench:
             else:
                 self.plan_again("end-to-end")
             env.cr.commit()
-            received = len(smtp.handler.messages)
+            received = smtp.received
             figures[name, "plan"] = self.measure(plan)
             figures[name, "deliver"] = self.measure(
                 lambda: env["mail.mail"].process_email_queue(batch_size=1000)
             )
-            figures[name, "received"] = len(smtp.handler.messages) - received
+            figures[name, "received"] = smtp.received - received
         return figures
 
 
@@ -381,8 +381,7 @@ def main():
 
         report_rule_scenario(bench.rule_scenario(), args.due)
 
-        smtp_server = load_smtp_server()
-        smtp = smtp_server.start_smtp_server(smtp_server.Recorder())
+        smtp = load_smtp_server().SmtpProcess().start()
         try:
             report_end_to_end(bench.end_to_end(smtp))
         finally:

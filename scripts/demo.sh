@@ -4,7 +4,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
-require_odoo
+require_odoo runtime
 ensure_postgres
 ADDONS_PATH=$(odoo_addons_path)
 DB=${DEMO_DB:-followup_demo}
@@ -12,11 +12,16 @@ ADDONS=$(cd addons && ls -d */ | tr -d / | paste -sd, -)
 export PGPASSWORD=odoo
 if ! psql -h localhost -U odoo -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1; then
     # The apps first: the addons' demo data adds rules for the apps already there.
+    # Odoo's own French too, for every app the demo shows
     odoo_bin -c odoo.conf --addons-path="$ADDONS_PATH" -d "$DB" \
-        -i repair,project,crm --stop-after-init
+        -i repair,project,crm --load-language=fr_CA --stop-after-init --log-level=warn
     odoo_bin -c odoo.conf --addons-path="$ADDONS_PATH" -d "$DB" \
-        -i "$ADDONS" --stop-after-init
+        -i "$ADDONS" --load-language=fr_CA --stop-after-init --log-level=warn
+    # the administrator works in French, as the suite's first users do
+    psql -h localhost -U odoo -d "$DB" -qc "UPDATE res_partner SET lang = 'fr_CA'
+        WHERE id = (SELECT partner_id FROM res_users WHERE login = 'admin')"
 fi
-echo "Serving $DB on http://localhost:8069 (login admin, password admin)"
+echo "Demo ready on http://localhost:8069 (login admin, password admin), in French:" \
+    "open Suivi > Boîte d'envoi, then a work order (Réparations) and its Suivis button."
 exec "$PYTHON" -c "import odoo; odoo.cli.main()" -c odoo.conf --addons-path="$ADDONS_PATH" \
     -d "$DB" --db-filter="^$DB\$"

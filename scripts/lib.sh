@@ -8,10 +8,16 @@ odoo_importable() {
     "$PYTHON" -c "import odoo" >/dev/null 2>&1
 }
 
-# Install the project's requirements and stop with a clear message when this
-# python3 cannot import Odoo.
+# Install the project's requirements (with "runtime", only those the addons
+# need, not the test tools) and stop with a clear message when this python3
+# cannot import Odoo.
 require_odoo() {
-    "$PYTHON" -m pip install --quiet --disable-pip-version-check -r "$ROOT/requirements.txt"
+    local requirements="$ROOT/requirements.txt"
+    if [ "${1:-}" = runtime ]; then
+        requirements=$(mktemp)
+        sed '/^# Tests and checks/,$d' "$ROOT/requirements.txt" >"$requirements"
+    fi
+    "$PYTHON" -m pip install --quiet --disable-pip-version-check -r "$requirements"
     if ! odoo_importable; then
         echo "python3 cannot import odoo: install Odoo 18.0 first (see README, Prerequisites)." >&2
         exit 1

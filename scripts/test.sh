@@ -24,6 +24,11 @@ if ! odoo_importable; then
 fi
 
 echo "== Odoo suite"
+# The browser tours need Chromium (Debian's package)
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+    echo "Installing Chromium for the browser tours"
+    apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null
+fi
 ensure_postgres
 ADDONS_PATH=$(odoo_addons_path)
 DB="followup_test_$$"
@@ -45,7 +50,7 @@ odoo_bin -c odoo.conf --addons-path="$ADDONS_PATH" -d "$DB" \
 # as it fails Odoo's own runner and OCA's CI.
 "$PYTHON" -m pytest -p no:cacheprovider \
     --odoo-config=odoo.conf --odoo-addons-path="$ADDONS_PATH" --odoo-database="$DB" \
-    --log-file="$LOG" --log-file-level=WARNING \
+    --odoo-http --log-file="$LOG" --log-file-level=WARNING \
     --cov=addons --cov-report=term:skip-covered \
     addons
 if grep -qE '^(WARNING|ERROR|CRITICAL) ' "$LOG"; then

@@ -27,6 +27,11 @@
     "demo": [
         "demo/followup_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "customer_followup/static/tests/tours/*.js",
+        ],
+    },
     "application": True,
     "uninstall_hook": "uninstall_hook",
 }

@@ -9,9 +9,8 @@ from odoo.addons.base.models.ir_mail_server import MailDeliveryException
 
 _logger = logging.getLogger(__name__)
 
-# E-mails built together, then sent one by one: each commit after a send
-# empties the ORM cache, so nothing is read between two sends.
-DELIVERY_CHUNK = 100
+# E-mails read and built together, then sent one by one.
+DELIVERY_CHUNK = 250
 
 
 class FollowupChannelEmail(models.AbstractModel):
@@ -172,14 +171,23 @@ class FollowupChannelEmail(models.AbstractModel):
                     continue
                 sent_ids.append(mail_id)
                 if auto_commit:
-                    # durable before the next e-mail leaves: a crash never sends it twice
-                    self.env.cr.execute("UPDATE mail_mail SET state = 'sent' WHERE id = %s", [mail_id])
-                    self.env.cr.commit()  # pylint: disable=invalid-commit
+                    self._commit_sent(mail_id)
             self._record_delivery(Mail.browse(sent_ids), {Mail.browse(i): f for i, f in failed.items()})
             if auto_commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
             if gone:
                 break
+
+    @api.model
+    def _commit_sent(self, mail_id):
+        """Mark an e-mail the server accepted as sent, durably, before the
+        next one leaves: a crash never sends it twice. One statement and the
+        connection's own commit: Odoo's ``cr.commit()`` would also empty the
+        ORM cache, and the next e-mails would be read again one by one.
+        Nothing else is pending here, and the batch's outcomes are written,
+        with a full commit, after the chunk."""
+        self.env.cr.execute("UPDATE mail_mail SET state = 'sent' WHERE id = %s", [mail_id])
+        self.env.cr._cnx.commit()  # pylint: disable=invalid-commit
 
     @api.model
     def _delivery_failure(self, error):

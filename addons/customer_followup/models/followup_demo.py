@@ -1,4 +1,6 @@
-from odoo import api, models
+from datetime import timedelta
+
+from odoo import api, fields, models
 
 # The customer's local time, in their language (the template renders in it),
 # without seconds: "Tuesday 24 November, 09:00", "mardi 24 novembre, 09:00".
@@ -139,6 +141,7 @@ class FollowupRule(models.Model):
             rule = self.create({**vals, **extra})
             rule.update_field_translations("name", {"fr_CA": DEMO_NAMES_FR[name]})
         self._demo_locations()
+        self._demo_outbox()
 
     @api.model
     def _demo_template(self, model_id, channel, name, subject, bodies):
@@ -170,6 +173,97 @@ class FollowupRule(models.Model):
         template.update_field_translations("body_html", {"fr_CA": body_fr})
         template.update_field_translations("name", {"fr_CA": DEMO_NAMES_FR[name]})
         return template
+
+    @api.model
+    def _demo_outbox(self):
+        """Messages in every state on real work orders, field jobs and leads,
+        made by the real mechanisms: planned by the demo rules, checked and
+        sent by the outbox, then delivered, bounced or failed as Odoo's mail
+        queue, SMS provider and mail gateway report it."""
+        tz = self.env.company.resource_calendar_id.tz or "UTC"
+        now = fields.Datetime.now()
+        Dispatch = self.env["followup.dispatch"]
+        rules = self.search([("trigger", "!=", "before_date")])
+        pool = self.env["res.partner"].search([("is_company", "=", True), ("email", "!=", False)], limit=6)
+        for rule in [
+            rules.filtered(lambda r, m=model: r.model_name == m)[:1]
+            for model in set(rules.mapped("model_name"))
+        ]:
+            records = self.env[rule.model_name].search([("partner_id", "!=", False)], order="id", limit=6)
+            if len(records.partner_id) < 3 <= len(records):
+                # the apps' demo orders often share one customer: give each its own
+                for record, partner in zip(records, pool, strict=False):
+                    record.partner_id = partner
+            customers = records.partner_id
+            if len(customers) < 3:
+                continue
+            customers.write(
+                {
+                    "tz": tz,
+                    "followup_email_consent": True,
+                    "followup_sms_consent": True,
+                    "followup_email_consent_source": "customer",
+                    "followup_sms_consent_source": "customer",
+                }
+            )
+            for customer in customers.filtered(lambda c: not c.mobile and not c.phone):
+                customer.mobile = "+1 415 555 0199"
+            # the reasons a message is skipped, one customer each
+            customers[-1].write({"followup_email_consent": False, "followup_sms_consent": False})
+            if rule.channel == "sms":
+                customers[-2].write({"mobile": "12", "phone": "12"})
+            else:
+                self.env["mail.blacklist"].sudo()._add(customers[-2].email, message="Asked to stop")
+            rule._plan(
+                records,
+                {
+                    record: (now - timedelta(hours=1), "demo", f"demo:{rule.id}:{record.id}")
+                    for record in records
+                },
+            )
+            dispatches = Dispatch.search([("idempotency_key", "like", f"demo:{rule.id}:")])
+            dispatches.write({"ignore_send_window": True, "policy_id": False})
+            dispatches._process()
+            self._demo_delivery(dispatches.filtered(lambda d: d.state == "sent"))
+        # reminders of the coming appointments and deadlines stay planned
+        for rule in self.search([("trigger", "=", "before_date")]):
+            rule._plan_reminders(self.env[rule.model_name].search([("partner_id", "!=", False)], limit=10))
+
+    @api.model
+    def _demo_delivery(self, dispatches):
+        """What Odoo reports on sent messages: one still in Odoo's queue,
+        most delivered, one bounced, one failed for good."""
+        if not dispatches:
+            return
+        delivered, bounced, failed = dispatches[1:-2], dispatches[-2:-1], dispatches[-1:]
+        for dispatch in delivered | bounced:
+            if dispatch.channel == "email":
+                dispatch.mail_mail_id.write({"state": "sent"})
+                dispatch.mail_mail_id._postprocess_sent_message(success_pids=dispatch.partner_id.ids)
+            else:
+                dispatch.sms_id._update_sms_state_and_trackers("pending")
+                self.env["sms.tracker"].sudo().search(
+                    [("sms_uuid", "=", dispatch.sms_id.uuid)]
+                )._action_update_from_sms_state("sent")
+        for dispatch in bounced:
+            notification = dispatch.mail_message_id.notification_ids[:1]
+            notification.write(
+                {
+                    "notification_status": "bounce",
+                    "failure_type": "mail_bounce"
+                    if dispatch.channel == "email"
+                    else "sms_invalid_destination",
+                }
+            )
+        for dispatch in failed:
+            if dispatch.channel == "email":
+                reason = f"550 5.1.1 <{dispatch.address}>: Recipient address rejected: User unknown"
+                dispatch.mail_mail_id.write({"state": "exception", "failure_reason": reason})
+                dispatch.mail_mail_id._postprocess_sent_message(
+                    success_pids=[], failure_reason=reason, failure_type="mail_email_invalid"
+                )
+            else:
+                dispatch.sms_id._update_sms_state_and_trackers("error", failure_type="sms_number_format")
 
     @api.model
     def _demo_locations(self):

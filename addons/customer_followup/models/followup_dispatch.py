@@ -211,12 +211,22 @@ class FollowupDispatch(models.Model):
     def _compute_display_name(self):
         channels = dict(self._fields["channel"]._description_selection(self.env))
         for dispatch in self:
-            dispatch.display_name = self.env._(
-                "%(channel)s to %(partner)s: %(record)s",
-                channel=channels.get(dispatch.channel, ""),
-                partner=dispatch.partner_id.display_name or "?",
-                record=dispatch.res_name or dispatch.res_model,
+            about_recipient = (
+                dispatch.res_model == "res.partner" and dispatch.res_id == dispatch.partner_id.id
             )
+            if about_recipient or not dispatch.res_name:
+                dispatch.display_name = self.env._(
+                    "%(channel)s to %(partner)s",
+                    channel=channels.get(dispatch.channel, ""),
+                    partner=dispatch.partner_id.display_name or "?",
+                )
+            else:
+                dispatch.display_name = self.env._(
+                    "%(channel)s to %(partner)s: %(record)s",
+                    channel=channels.get(dispatch.channel, ""),
+                    partner=dispatch.partner_id.display_name or "?",
+                    record=dispatch.res_name,
+                )
 
     @api.depends("res_model", "res_id")
     def _compute_res_name(self):

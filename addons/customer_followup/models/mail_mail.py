@@ -58,20 +58,25 @@ class MailMail(models.Model):
         self.attachment_ids.sudo().read(["name", "raw", "mimetype", "file_size", "res_model", "res_id"])
         IrMailServer = self.env["ir.mail_server"]
         alias_domain = self.env["mail.alias.domain"].sudo().browse(alias_domain_id)
+        # Odoo's defaults, read once: sending reads nothing from the database,
+        # since the commit after each e-mail empties the ORM cache
+        default_bounce = IrMailServer._get_default_bounce_address()
+        default_from = alias_domain.default_from_email or IrMailServer._get_default_from_address()
         messages, failed = [], {}
         for mail in self:
             emails_from = tools.mail.email_split_and_format(mail.email_from)
             email_from = emails_from[0] if emails_from else mail.email_from
             try:
                 for email in mail._prepare_outgoing_list(mail_server=mail_server or mail.mail_server_id):
-                    context = {"send_validated_to": email.pop("email_to_normalized", [])}
-                    if alias_domain:
-                        context.update(
-                            domain_notifications_email=alias_domain.default_from_email,
-                            domain_bounce_address=email["headers"].get("Return-Path")
-                            or alias_domain.bounce_email,
-                        )
-                    server = IrMailServer.with_context(**context)
+                    server = IrMailServer.with_context(
+                        send_validated_to=email.pop("email_to_normalized", []),
+                        domain_notifications_email=default_from,
+                        # the order of Odoo's _prepare_email_message, resolved now
+                        domain_bounce_address=email["headers"].get("Return-Path")
+                        or alias_domain.bounce_email
+                        or default_bounce
+                        or email_from,
+                    )
                     message = server.build_email(
                         email_from=email_from,
                         email_to=email["email_to"],

@@ -66,7 +66,7 @@ class MailThread(models.AbstractModel):
         )
         if not form or not etree.fromstring(form.get_combined_arch()).xpath("//div[@name='button_box']"):
             return
-        View.create(
+        view = View.create(
             {
                 "name": f"{model_name}.form.followup.button",
                 "key": SMART_BUTTON_KEY % model_name,
@@ -83,4 +83,13 @@ class MailThread(models.AbstractModel):
                 </xpath>
             """,
             }
+        )
+        # a view made at run time has no .po of its own: use the addon's terms
+        view.update_field_translations(
+            "arch_db",
+            {
+                lang: {"Follow-ups": self.with_context(lang=lang).env._("Follow-ups")}
+                for lang, _name in self.env["res.lang"].get_installed()
+                if lang != "en_US"
+            },
         )

@@ -6,3 +6,4 @@ from . import test_security
 from . import test_rules
 from . import test_delivery
 from . import test_smtp_delivery
+from . import test_tour

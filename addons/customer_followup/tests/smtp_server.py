@@ -3,7 +3,9 @@ it records what it accepts, can refuse addresses and can go away after a
 number of messages."""
 
 import logging
+import multiprocessing
 import socket
+import time
 from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
@@ -51,3 +53,51 @@ def start_smtp_server(handler):
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     return controller
+
+
+def _serve(port, received, stop):
+    controller = Controller(Counter(received), hostname="127.0.0.1", port=port)
+    controller.start()
+    stop.wait()
+    controller.stop()
+
+
+class Counter:
+    """aiosmtpd handler that only counts what it accepts, in a shared value."""
+
+    def __init__(self, received):
+        self.received = received
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.received.get_lock():
+            self.received.value += 1
+        return "250 Message accepted"
+
+
+class SmtpProcess:
+    """An SMTP server on 127.0.0.1 in its own process, so that it does not
+    share the sender's interpreter: ``received`` counts what it accepted."""
+
+    def __init__(self):
+        context = multiprocessing.get_context("spawn")
+        self.port = free_port()
+        self._received = context.Value("i", 0)
+        self._stop = context.Event()
+        self._process = context.Process(target=_serve, args=(self.port, self._received, self._stop))
+
+    @property
+    def received(self):
+        return self._received.value
+
+    def start(self):
+        self._process.start()
+        for _attempt in range(100):
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return self
+            time.sleep(0.05)
+        raise RuntimeError("The SMTP server did not start")
+
+    def stop(self):
+        self._stop.set()
+        self._process.join(10)

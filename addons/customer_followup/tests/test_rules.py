@@ -281,6 +281,9 @@ class TestWorkOrderRules(FollowupRuleCase):
         self.assertEqual(self.Dispatch.search(action["domain"]), self.dispatches(repair))
         arch = self.env["repair.order"].get_view(view_type="form")["arch"]
         self.assertIn("action_followup_dispatches", arch)
+        if "fr_CA" in dict(self.env["res.lang"].get_installed()):
+            arch = self.env["repair.order"].with_context(lang="fr_CA").get_view(view_type="form")["arch"]
+            self.assertIn('string="Suivis"', arch, "The button made at run time speaks French too")
 
     def test_deleting_a_rule_cancels_its_planned_messages(self):
         rule = self.rule("repair.order", delay_number=1)
@@ -586,3 +589,14 @@ class TestDemoTemplates(FollowupRuleCase):
         body = reminder.mail_template_id._render_field("body_html", repair.ids, compute_lang=True)[repair.id]
         self.assertIn("mardi 4 novembre, 09:00", body, "9:00 in Los Angeles, in French")
         self.assertNotIn(":30", body, "No seconds")
+
+    def test_demo_outbox_shows_every_state_on_real_records(self):
+        demo = self.Dispatch.search([("idempotency_key", "=like", "demo:%")])
+        if not demo:
+            self.skipTest("installed without demo data")
+        self.assertTrue(
+            {"sent", "delivered", "bounced", "skipped", "failed", "planned"} <= set(demo.mapped("state"))
+        )
+        self.assertTrue({"no_consent", "blacklisted", "invalid_phone"} <= set(demo.mapped("reason")))
+        models = set(demo.filtered(lambda d: d.origin_model == "followup.rule").mapped("res_model"))
+        self.assertTrue({"repair.order", "project.task", "crm.lead"} & models)

@@ -29,10 +29,8 @@ class TestSmtpDelivery(FollowupCase):
     def start_server(self, handler):
         controller = start_smtp_server(handler)
         self.addCleanup(controller.stop)
-        # the outbox's e-mails only: the test database has demo mails queued too
-        self.env["mail.mail"].search(
-            [("state", "=", "outgoing"), ("is_followup", "=", False)]
-        ).state = "cancel"
+        # this test's e-mails only: the demo data has some queued too
+        self.env["mail.mail"].search([("state", "=", "outgoing")]).state = "cancel"
         self.env["ir.mail_server"].search([]).active = False
         self.env["ir.mail_server"].create(
             {
@@ -103,7 +101,9 @@ class TestSmtpDelivery(FollowupCase):
         self.server.vanish_after = 5
         dispatches = self.plan(self.customers)
         self.send_due()
-        self.run_mail_queue()
+        # Odoo's queue reports the lost connection when it closes the session
+        with self.assertLogs("odoo.addons.mail.models.mail_mail", "ERROR"):
+            self.run_mail_queue()
         self.assertEqual(len(self.server.messages), 5)
         self.assertEqual(sorted(dispatches.mapped("state")), ["delivered"] * 5 + ["sent"] * 7)
         self.assertEqual(
