@@ -195,6 +195,12 @@ class FollowupRule(models.Model):
         for rule in self:
             rule.dispatch_count = counts.get(rule.id, 0)
 
+    @api.onchange("model_choice")
+    def _onchange_model_choice(self):
+        # the templates offered depend on the model: set it now, not at save
+        if self.model_choice and self.model_choice != "other":
+            self.model_id = self.env["ir.model"]._get(self.model_choice)
+
     @api.onchange("model_id")
     def _onchange_model_id(self):
         self.state_selection_id = False

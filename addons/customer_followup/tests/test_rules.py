@@ -546,6 +546,14 @@ class TestRuleConfiguration(FollowupRuleCase):
             self.dispatches(partner, form.record).partner_id, partner, "A contact is told itself"
         )
 
+    def test_rule_form_offers_the_templates_of_the_chosen_app(self):
+        choices = [value for value, _label in self.Rule._selection_model_choice() if value != "other"]
+        if not choices:
+            self.skipTest("None of Repair, Project and CRM is installed")
+        form = Form(self.Rule)
+        form.model_choice = choices[0]
+        self.assertEqual(form.model_name, choices[0], "Known before saving, for the template lists")
+
 
 @installed("repair.order")
 @tagged("post_install", "-at_install")

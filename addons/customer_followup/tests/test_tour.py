@@ -9,6 +9,14 @@ class TestRuleTour(HttpCase):
     def test_rule_from_its_form_to_the_chatter(self):
         if "repair.order" not in self.env:
             self.skipTest("Repair is not installed")
+        self.env["res.partner"].create(
+            {
+                "name": "Léa Tremblay",
+                "mobile": "+1 514 555 0177",
+                "email": "lea@example.com",
+                "tz": "America/Montreal",
+            }
+        )
         self.start_tour(
             "/odoo/action-customer_followup.followup_rule_action",
             "customer_followup_rule_tour",

@@ -55,10 +55,10 @@ registry.category("web_tour.tours").add("customer_followup_rule_tour", {
         },
         {
             trigger: ".o_field_widget[name=partner_id] input",
-            run: "edit Deco Addict",
+            run: "edit Léa Tremblay",
         },
         {
-            trigger: ".o-autocomplete--dropdown-item:contains('Deco Addict')",
+            trigger: ".o-autocomplete--dropdown-item:contains('Léa Tremblay')",
             run: "click",
         },
         {
