@@ -153,8 +153,8 @@ class TestSmtpCrash(FollowupCase):
         controller = start_smtp_server(server)
         self.addCleanup(controller.stop)
         db = sql_db.db_connect(self.env.cr.dbname)
-        with db.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {"tracking_disable": True})
+        with db.cursor() as setup_cr:
+            env = api.Environment(setup_cr, api.SUPERUSER_ID, {"tracking_disable": True})
             mail_server = env["ir.mail_server"].create(
                 {
                     "name": "Crash SMTP",
@@ -193,7 +193,7 @@ class TestSmtpCrash(FollowupCase):
                 ]
             )
             env["followup.dispatch"].browse(dispatches.ids)._process()
-            cr.commit()
+            setup_cr.commit()
             mail_ids = dispatches.mail_mail_id.ids
         partner_ids, dispatch_ids = partners.ids, dispatches.ids
         MailServer = type(self.env["ir.mail_server"])
@@ -239,8 +239,8 @@ class TestSmtpCrash(FollowupCase):
                     dict(cr.fetchall()), {"delivered": 12}, "The rerun also records the interrupted ones"
                 )
         finally:
-            with db.cursor() as cr:
-                env = api.Environment(cr, api.SUPERUSER_ID, {})
+            with db.cursor() as cleanup_cr:
+                env = api.Environment(cleanup_cr, api.SUPERUSER_ID, {})
                 env["followup.dispatch"].browse(dispatch_ids).unlink()
                 env["mail.mail"].browse(mail_ids).exists().unlink()
                 env["mail.message"].search(
@@ -249,4 +249,4 @@ class TestSmtpCrash(FollowupCase):
                 env["res.partner"].browse(partner_ids).unlink()
                 env["mail.template"].search([("name", "=", "Crash test")]).unlink()
                 env["ir.mail_server"].search([("name", "=", "Crash SMTP")]).unlink()
-                cr.commit()
+                cleanup_cr.commit()
