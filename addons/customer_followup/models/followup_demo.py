@@ -272,7 +272,7 @@ class FollowupRule(models.Model):
         self.env["followup.location"].create(
             [
                 {
-                    "name": warehouse.name,
+                    "name": self.env._("Workshop %(code)s", code=warehouse.code),
                     "company_id": warehouse.company_id.id,
                     "model_id": self.env["ir.model"]._get_id("repair.order"),
                     "filter_domain": f"[('picking_type_id.warehouse_id', '=', {warehouse.id})]",

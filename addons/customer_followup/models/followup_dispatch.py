@@ -132,6 +132,7 @@ class FollowupDispatch(models.Model):
     origin_id = fields.Many2oneReference("Origin Record ID", model_field="origin_model", readonly=True)
     origin_name = fields.Char("Origin", compute="_compute_origin_name")
     occurrence = fields.Char(readonly=True, help="What happened, or the date a reminder is about.")
+    occurrence_label = fields.Char("Occurrence", compute="_compute_occurrence_label")
     policy_id = fields.Many2one(
         "followup.policy",
         string="Send Policy",
@@ -227,6 +228,26 @@ class FollowupDispatch(models.Model):
                     partner=dispatch.partner_id.display_name or "?",
                     record=dispatch.res_name,
                 )
+
+    @api.depends("occurrence")
+    def _compute_occurrence_label(self):
+        labels = {
+            "created": self.env._("Created on %(when)s"),
+            "changed": self.env._("Changed on %(when)s"),
+            "remind": self.env._("Reminder of %(when)s"),
+        }
+        for dispatch in self:
+            occurrence = dispatch.occurrence or ""
+            kind, _sep, when = occurrence.partition(":" if occurrence.startswith("remind:") else "@")
+            try:
+                moment = fields.Datetime.to_datetime(when.replace("T", " "))
+            except ValueError:
+                moment = None
+            if kind in labels and moment:
+                label = labels[kind] % {"when": tools.format_datetime(self.env, moment, dt_format="short")}
+            else:
+                label = dispatch.occurrence
+            dispatch.occurrence_label = label
 
     @api.depends("res_model", "res_id")
     def _compute_res_name(self):

@@ -61,6 +61,7 @@ class FollowupPolicy(models.Model):
         "no limit.",
     )
     pressure_days = fields.Integer(string="Period (days)", default=7)
+    limits_summary = fields.Char(string="Limits", compute="_compute_limits_summary")
 
     _sql_constraints = [
         (
@@ -70,6 +71,28 @@ class FollowupPolicy(models.Model):
             "Caps and gaps cannot be negative.",
         ),
     ]
+
+    @api.depends(
+        "email_daily_cap", "sms_daily_cap", "min_gap_minutes", "pressure_max_messages", "pressure_days"
+    )
+    def _compute_limits_summary(self):
+        for policy in self:
+            limits = []
+            if policy.email_daily_cap:
+                limits.append(self.env._("%(count)s e-mails a day", count=policy.email_daily_cap))
+            if policy.sms_daily_cap:
+                limits.append(self.env._("%(count)s SMS a day", count=policy.sms_daily_cap))
+            if policy.min_gap_minutes:
+                limits.append(self.env._("%(minutes)s min between two", minutes=policy.min_gap_minutes))
+            if policy.pressure_max_messages:
+                limits.append(
+                    self.env._(
+                        "%(count)s per person in %(days)s days",
+                        count=policy.pressure_max_messages,
+                        days=policy.pressure_days,
+                    )
+                )
+            policy.limits_summary = ", ".join(limits) or self.env._("No limit")
 
     @api.constrains("email_delay_min", "email_delay_max")
     def _check_email_delay(self):

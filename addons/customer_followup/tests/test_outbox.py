@@ -258,3 +258,18 @@ class TestSendWorkers(FollowupCase):
         self.assertEqual(self.env["res.config.settings"].create({}).followup_send_workers, 1)
         with self.assertRaises(ValidationError):
             self.env["res.config.settings"].create({"followup_send_workers": 0}).execute()
+
+
+@tagged("post_install", "-at_install")
+class TestReadableOutbox(FollowupCase):
+    def test_labels_a_user_reads(self):
+        dispatch = self.plan(occurrence="remind:2025-11-04T17:00:00")
+        self.assertEqual(dispatch.display_name, "E-mail to Émilie Tremblay", "The contact itself: said once")
+        self.assertTrue(
+            dispatch.occurrence_label.startswith("Reminder of 11/4/25"), dispatch.occurrence_label
+        )
+        dispatch = self.plan(key="created", occurrence="created@2025-11-03T15:00:00")
+        self.assertTrue(dispatch.occurrence_label.startswith("Created on"), dispatch.occurrence_label)
+        self.assertEqual(self.policy.limits_summary, "No limit")
+        self.policy.write({"email_daily_cap": 200, "pressure_max_messages": 3})
+        self.assertEqual(self.policy.limits_summary, "200 e-mails a day, 3 per person in 7 days")
