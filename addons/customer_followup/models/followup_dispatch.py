@@ -131,7 +131,9 @@ class FollowupDispatch(models.Model):
     origin_model = fields.Char(readonly=True, index=True)
     origin_id = fields.Many2oneReference("Origin Record ID", model_field="origin_model", readonly=True)
     origin_name = fields.Char("Origin", compute="_compute_origin_name")
-    occurrence = fields.Char(readonly=True, help="What happened, or the date a reminder is about.")
+    occurrence = fields.Char(
+        "Occurrence Code", readonly=True, help="What happened, or the date a reminder is about."
+    )
     occurrence_label = fields.Char("Occurrence", compute="_compute_occurrence_label")
     policy_id = fields.Many2one(
         "followup.policy",
