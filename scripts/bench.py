@@ -8,8 +8,9 @@ as lines of ``name: value``.
 """
 
 import argparse
-import importlib.util
+import importlib
 import multiprocessing
+import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -229,13 +230,11 @@ class Bench:
 
 
 def load_smtp_server():
-    """The tests' local SMTP server, loaded from its file: importing the
-    addon's tests package would load Odoo's test framework."""
-    path = Path(__file__).parent.parent / "addons/customer_followup/tests/smtp_server.py"
-    spec = importlib.util.spec_from_file_location("smtp_server", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The tests' local SMTP server, imported from its folder: importing the
+    addon's tests package would load Odoo's test framework. Importable by
+    name, its server process can be spawned."""
+    sys.path.insert(0, str(Path(__file__).parent.parent / "addons/customer_followup/tests"))
+    return importlib.import_module("smtp_server")
 
 
 def send_worker(args, worker, barrier, results):
