@@ -87,20 +87,12 @@ class Bench:
                     for index in range(start, stop)
                 ]
             )
-            self.env["followup.dispatch"]._plan(
-                [
-                    {
-                        "channel": "email",
-                        "partner_id": task.partner_id.id,
-                        "res_model": "project.task",
-                        "res_id": task.id,
-                        "mail_template_id": self.template.id,
-                        "policy_id": False,
-                        "date_planned": task.date_deadline - timedelta(hours=24),
-                        "idempotency_key": f"bench:{task.id}:{task.date_deadline}",
-                    }
-                    for task in tasks
-                ]
+            self.plan(
+                tasks,
+                lambda task: (
+                    f"bench:{task.id}:{task.date_deadline}",
+                    task.date_deadline - timedelta(hours=24),
+                ),
             )
             self.env.cr.commit()
             self.env.invalidate_all()
@@ -180,11 +172,13 @@ class Bench:
     def run_outbox(self):
         return self.env["followup.dispatch"]._cron_send_due()
 
-    def plan_again(self, tag):
-        """One due outbox row for each of the first ``due`` jobs, under new keys."""
-        tasks = self.env["project.task"].search([], order="id", limit=self.due)
-        self.env["followup.dispatch"]._plan(
-            [
+    def plan(self, tasks, key_and_time):
+        """One outbox e-mail per task; ``key_and_time(task)`` gives its
+        idempotency key and ideal time."""
+        vals_list = []
+        for task in tasks:
+            key, when = key_and_time(task)
+            vals_list.append(
                 {
                     "channel": "email",
                     "partner_id": task.partner_id.id,
@@ -192,12 +186,16 @@ class Bench:
                     "res_id": task.id,
                     "mail_template_id": self.template.id,
                     "policy_id": False,
-                    "date_planned": self.now - timedelta(minutes=1),
-                    "idempotency_key": f"bench:{tag}:{task.id}",
+                    "date_planned": when,
+                    "idempotency_key": key,
                 }
-                for task in tasks
-            ]
-        )
+            )
+        self.env["followup.dispatch"]._plan(vals_list)
+
+    def plan_again(self, tag):
+        """One due outbox row for each of the first ``due`` jobs, under new keys."""
+        tasks = self.env["project.task"].search([], order="id", limit=self.due)
+        self.plan(tasks, lambda task: (f"bench:{tag}:{task.id}", self.now - timedelta(minutes=1)))
         self.env.cr.commit()
 
     def end_to_end(self, smtp):

@@ -137,3 +137,44 @@ class FollowupCase(TransactionCase):
 
     # Monday 2025-11-03 10:00 in Montreal (EST, UTC-5): inside working hours
     MONDAY_OPEN = datetime(2025, 11, 3, 15, 0)
+
+
+def plan_committed(env, name, count, template_vals=None, **dispatch_vals):
+    """``count`` consenting contacts named after ``name``, an e-mail template
+    and one planned e-mail to each, made with ``env``, whose cursor the test
+    commits itself: for the tests of several real connections.
+
+    :return: partners, template, dispatches
+    """
+    key = name.lower().replace(" ", "-")
+    partners = env["res.partner"].create(
+        [
+            {"name": f"{name} {i}", "email": f"{key}{i}@example.com", "followup_email_consent": True}
+            for i in range(count)
+        ]
+    )
+    template = env["mail.template"].create(
+        {
+            "name": f"{name} test",
+            "model_id": env["ir.model"]._get_id("res.partner"),
+            "subject": "Hi",
+            "body_html": "<p>Hi</p>",
+            **(template_vals or {}),
+        }
+    )
+    dispatches = env["followup.dispatch"]._plan(
+        [
+            {
+                "channel": "email",
+                "partner_id": partner.id,
+                "res_model": "res.partner",
+                "res_id": partner.id,
+                "mail_template_id": template.id,
+                "policy_id": False,
+                "idempotency_key": f"{key}:{partner.id}",
+                **dispatch_vals,
+            }
+            for partner in partners
+        ]
+    )
+    return partners, template, dispatches

@@ -6,7 +6,7 @@ from odoo.tests import freeze_time, tagged
 
 from odoo.addons.customer_followup.models.followup_dispatch import FollowupDispatch
 
-from .common import FollowupCase
+from .common import FollowupCase, plan_committed
 
 
 class WorkerKilled(BaseException):
@@ -130,38 +130,7 @@ class TestTwoWorkers(FollowupCase):
         db = sql_db.db_connect(self.env.cr.dbname)
         with db.cursor() as setup_cr:
             env = api.Environment(setup_cr, api.SUPERUSER_ID, {"tracking_disable": True})
-            partners = env["res.partner"].create(
-                [
-                    {
-                        "name": f"Worker test {i}",
-                        "email": f"worker{i}@example.com",
-                        "followup_email_consent": True,
-                    }
-                    for i in range(40)
-                ]
-            )
-            template = env["mail.template"].create(
-                {
-                    "name": "Worker test",
-                    "model_id": env["ir.model"]._get_id("res.partner"),
-                    "subject": "Hi",
-                    "body_html": "<p>Hi</p>",
-                }
-            )
-            env["followup.dispatch"]._plan(
-                [
-                    {
-                        "channel": "email",
-                        "partner_id": p.id,
-                        "res_model": "res.partner",
-                        "res_id": p.id,
-                        "mail_template_id": template.id,
-                        "policy_id": False,
-                        "idempotency_key": f"two-workers:{p.id}",
-                    }
-                    for p in partners
-                ]
-            )
+            partners, _template, _dispatches = plan_committed(env, "Two workers", 40)
             setup_cr.commit()
         partner_ids = partners.ids
         try:
@@ -200,7 +169,7 @@ class TestTwoWorkers(FollowupCase):
                     [("model", "=", "res.partner"), ("res_id", "in", partner_ids)]
                 ).unlink()
                 env["res.partner"].browse(partner_ids).unlink()
-                env["mail.template"].search([("name", "=", "Worker test")]).unlink()
+                env["mail.template"].search([("name", "=", "Two workers test")]).unlink()
                 cleanup_cr.commit()
 
     def test_two_overlapping_workers_send_each_row_once_without_error(self):
@@ -210,38 +179,8 @@ class TestTwoWorkers(FollowupCase):
         db = sql_db.db_connect(self.env.cr.dbname)
         with db.cursor() as setup_cr:
             env = api.Environment(setup_cr, api.SUPERUSER_ID, {"tracking_disable": True})
-            partners = env["res.partner"].create(
-                [
-                    {
-                        "name": f"Overlap {i}",
-                        "email": f"overlap{i}@example.com",
-                        "followup_email_consent": True,
-                    }
-                    for i in range(40)
-                ]
-            )
-            template = env["mail.template"].create(
-                {
-                    "name": "Overlap test",
-                    "model_id": env["ir.model"]._get_id("res.partner"),
-                    "subject": "Hi",
-                    "body_html": "<p>Hi</p>",
-                }
-            )
-            dispatches = env["followup.dispatch"]._plan(
-                [
-                    {
-                        "channel": "email",
-                        "partner_id": p.id,
-                        "res_model": "res.partner",
-                        "res_id": p.id,
-                        "mail_template_id": template.id,
-                        "policy_id": False,
-                        "date_planned": datetime(2020, 1, 1),
-                        "idempotency_key": f"overlap:{p.id}",
-                    }
-                    for p in partners
-                ]
+            partners, _template, dispatches = plan_committed(
+                env, "Overlap", 40, date_planned=datetime(2020, 1, 1)
             )
             setup_cr.commit()
         partner_ids, dispatch_ids = partners.ids, dispatches.ids

@@ -3,7 +3,7 @@ from unittest.mock import patch
 from odoo import api, modules, sql_db
 from odoo.tests import freeze_time, tagged
 
-from .common import FollowupCase
+from .common import FollowupCase, plan_committed
 from .smtp_server import Recorder, start_smtp_server
 from .test_delivery import BOUNCE
 
@@ -163,34 +163,8 @@ class TestSmtpCrash(FollowupCase):
                     "smtp_encryption": "none",
                 }
             )
-            partners = env["res.partner"].create(
-                [
-                    {"name": f"Crash {i}", "email": f"crash{i}@example.com", "followup_email_consent": True}
-                    for i in range(12)
-                ]
-            )
-            template = env["mail.template"].create(
-                {
-                    "name": "Crash test",
-                    "model_id": env["ir.model"]._get_id("res.partner"),
-                    "subject": "Hi",
-                    "body_html": "<p>Hi</p>",
-                    "mail_server_id": mail_server.id,
-                }
-            )
-            dispatches = env["followup.dispatch"]._plan(
-                [
-                    {
-                        "channel": "email",
-                        "partner_id": p.id,
-                        "res_model": "res.partner",
-                        "res_id": p.id,
-                        "mail_template_id": template.id,
-                        "policy_id": False,
-                        "idempotency_key": f"smtp-crash:{p.id}",
-                    }
-                    for p in partners
-                ]
+            partners, _template, dispatches = plan_committed(
+                env, "Crash", 12, template_vals={"mail_server_id": mail_server.id}
             )
             env["followup.dispatch"].browse(dispatches.ids)._process()
             setup_cr.commit()
