@@ -126,13 +126,41 @@ class TestTwoWorkers(FollowupCase):
     the rows they get never overlap and each message goes out once. This test
     commits its own data on real connections and removes it at the end."""
 
+    def assert_sent_once_each(self, db, partner_ids, dispatch_ids):
+        """Forty committed e-mails, one per person, and every row sent."""
+        with db.cursor() as check_cr:
+            check_cr.execute(
+                """SELECT count(*), count(DISTINCT r.res_partner_id)
+                     FROM mail_mail m JOIN mail_mail_res_partner_rel r ON r.mail_mail_id = m.id
+                    WHERE r.res_partner_id = ANY(%s)""",
+                [partner_ids],
+            )
+            self.assertEqual(check_cr.fetchone(), (40, 40), "Forty e-mails, one per person")
+            check_cr.execute(
+                "SELECT state, count(*) FROM followup_dispatch WHERE id = ANY(%s) GROUP BY state",
+                [dispatch_ids],
+            )
+            self.assertEqual(dict(check_cr.fetchall()), {"sent": 40})
+
+    def remove_committed(self, db, partner_ids, dispatch_ids, template_name):
+        with db.cursor() as cleanup_cr:
+            env = api.Environment(cleanup_cr, api.SUPERUSER_ID, {})
+            env["followup.dispatch"].browse(dispatch_ids).unlink()
+            env["mail.mail"].search([("recipient_ids", "in", partner_ids)]).unlink()
+            env["mail.message"].search(
+                [("model", "=", "res.partner"), ("res_id", "in", partner_ids)]
+            ).unlink()
+            env["res.partner"].browse(partner_ids).unlink()
+            env["mail.template"].search([("name", "=", template_name)]).unlink()
+            cleanup_cr.commit()
+
     def test_two_workers_never_take_the_same_row(self):
         db = sql_db.db_connect(self.env.cr.dbname)
         with db.cursor() as setup_cr:
             env = api.Environment(setup_cr, api.SUPERUSER_ID, {"tracking_disable": True})
-            partners, _template, _dispatches = plan_committed(env, "Two workers", 40)
+            partners, _template, dispatches = plan_committed(env, "Two workers", 40)
             setup_cr.commit()
-        partner_ids = partners.ids
+        partner_ids, dispatch_ids = partners.ids, dispatches.ids
         try:
             with db.cursor() as cr_a, db.cursor() as cr_b:
                 env_a = api.Environment(cr_a, api.SUPERUSER_ID, {})
@@ -147,30 +175,9 @@ class TestTwoWorkers(FollowupCase):
                 batch_b._process()
                 cr_a.commit()
                 cr_b.commit()
-            with db.cursor() as check_cr:
-                check_cr.execute(
-                    """SELECT count(*), count(DISTINCT r.res_partner_id)
-                         FROM mail_mail m JOIN mail_mail_res_partner_rel r ON r.mail_mail_id = m.id
-                        WHERE r.res_partner_id = ANY(%s)""",
-                    [partner_ids],
-                )
-                self.assertEqual(check_cr.fetchone(), (40, 40), "Forty e-mails, one per person")
-                check_cr.execute(
-                    "SELECT state, count(*) FROM followup_dispatch"
-                    " WHERE idempotency_key LIKE 'two-workers:%%' GROUP BY state"
-                )
-                self.assertEqual(dict(check_cr.fetchall()), {"sent": 40})
+            self.assert_sent_once_each(db, partner_ids, dispatch_ids)
         finally:
-            with db.cursor() as cleanup_cr:
-                env = api.Environment(cleanup_cr, api.SUPERUSER_ID, {})
-                env["followup.dispatch"].search([("idempotency_key", "like", "two-workers:")]).unlink()
-                env["mail.mail"].search([("recipient_ids", "in", partner_ids)]).unlink()
-                env["mail.message"].search(
-                    [("model", "=", "res.partner"), ("res_id", "in", partner_ids)]
-                ).unlink()
-                env["res.partner"].browse(partner_ids).unlink()
-                env["mail.template"].search([("name", "=", "Two workers test")]).unlink()
-                cleanup_cr.commit()
+            self.remove_committed(db, partner_ids, dispatch_ids, "Two workers test")
 
     def test_two_overlapping_workers_send_each_row_once_without_error(self):
         """Worker B's snapshot is older than worker A's commit: locking the
@@ -192,30 +199,9 @@ class TestTwoWorkers(FollowupCase):
                 env_a["followup.dispatch"]._cron_send_due(batch_size=25, max_batches=1, auto_commit=True)
                 sent_b = env_b["followup.dispatch"]._cron_send_due(batch_size=25, auto_commit=True, worker=2)
                 self.assertGreaterEqual(sent_b, 15, "B went on with the rows A left")
-            with db.cursor() as check_cr:
-                check_cr.execute(
-                    """SELECT count(*), count(DISTINCT r.res_partner_id)
-                         FROM mail_mail m JOIN mail_mail_res_partner_rel r ON r.mail_mail_id = m.id
-                        WHERE r.res_partner_id = ANY(%s)""",
-                    [partner_ids],
-                )
-                self.assertEqual(check_cr.fetchone(), (40, 40), "Forty e-mails, one per person")
-                check_cr.execute(
-                    "SELECT state, count(*) FROM followup_dispatch WHERE id = ANY(%s) GROUP BY state",
-                    [dispatch_ids],
-                )
-                self.assertEqual(dict(check_cr.fetchall()), {"sent": 40})
+            self.assert_sent_once_each(db, partner_ids, dispatch_ids)
         finally:
-            with db.cursor() as cleanup_cr:
-                env = api.Environment(cleanup_cr, api.SUPERUSER_ID, {})
-                env["followup.dispatch"].browse(dispatch_ids).unlink()
-                env["mail.mail"].search([("recipient_ids", "in", partner_ids)]).unlink()
-                env["mail.message"].search(
-                    [("model", "=", "res.partner"), ("res_id", "in", partner_ids)]
-                ).unlink()
-                env["res.partner"].browse(partner_ids).unlink()
-                env["mail.template"].search([("name", "=", "Overlap test")]).unlink()
-                cleanup_cr.commit()
+            self.remove_committed(db, partner_ids, dispatch_ids, "Overlap test")
 
     def test_a_key_planned_meanwhile_by_another_transaction_is_left_out(self):
         db = sql_db.db_connect(self.env.cr.dbname)
