@@ -5,7 +5,13 @@ from . import followup_channel_sms
 from . import followup_dispatch
 from . import followup_location
 from . import followup_rule
+from . import followup_dunning_plan
+from . import followup_dunning_step
+from . import followup_dunning
+from . import followup_dunning_action
 from . import followup_demo
+from . import account_move
+from . import mail_activity
 from . import mail_mail
 from . import mail_notification
 from . import mail_thread

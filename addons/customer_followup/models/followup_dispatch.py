@@ -29,6 +29,8 @@ REASONS = [
     ("record_deleted", "Source record deleted"),
     ("condition_false", "Condition no longer true"),
     ("cancelled_by_user", "Cancelled by a user"),
+    ("invoice_paid", "Invoices paid"),
+    ("on_hold", "Dunning on hold"),
     # skipped: the recipient cannot or may not receive it
     ("no_recipient", "No recipient"),
     ("no_consent", "No consent for this channel"),
@@ -87,9 +89,11 @@ class FollowupDispatch(models.Model):
 
     - ``_followup_check_dispatches(dispatches)``: at send time, {dispatch:
       (reason, message)} for the rows the origin no longer warrants;
-    - ``_followup_delivery_event(dispatches, event)``: after delivery news,
-      ``event`` being ``"delivered"``, ``"bounced"`` or ``"failed"`` (a
-      failure for good, with its ``failure_type``: no retry is left).
+    - ``_followup_delivery_event(dispatches, event)``: what became of the
+      rows, ``event`` being ``"sent"`` (handed to Odoo's queue),
+      ``"skipped"`` (with its ``reason``), ``"delivered"``, ``"bounced"`` or
+      ``"failed"`` (a failure for good, with its ``failure_type``: no retry
+      is left).
     """
 
     _name = "followup.dispatch"
@@ -601,6 +605,7 @@ class FollowupDispatch(models.Model):
                 if addresses.get(dispatch) in blocked:
                     outcomes[dispatch] = self._skip("blacklisted", addresses[dispatch])
         remaining = self._apply_outcomes(outcomes)
+        self.browse([dispatch.id for dispatch in outcomes])._notify_origins("skipped")
         return remaining, {d.id: address for d, address in addresses.items() if d in remaining}
 
     def _recipient_address(self):
@@ -711,7 +716,7 @@ class FollowupDispatch(models.Model):
             event_dispatches._notify_origins(event)
 
     def _notify_origins(self, event):
-        """Tell the models that planned ``self`` about a delivery ``event``."""
+        """Tell the models that planned ``self`` what became of them."""
         for origin_model, dispatches in self.grouped("origin_model").items():
             origin = self._origin_model(origin_model)
             if origin is not None and hasattr(origin, "_followup_delivery_event"):
@@ -782,6 +787,7 @@ class FollowupDispatch(models.Model):
             in_company = dispatches.with_company(company)
             outcomes.update(in_company._channel(channel)._send(in_company, addresses))
         self._apply_outcomes(outcomes)
+        self.browse([d.id for d, vals in outcomes.items() if vals.get("state") == "sent"])._notify_origins("sent")
 
     def _sent_vals(self, now, address, **links):
         return {

@@ -11,6 +11,13 @@ class ResCompany(models.Model):
         help="Applies to every follow-up message of this company that does not pick another policy.",
     )
 
+    followup_dunning_plan_id = fields.Many2one(
+        "followup.dunning.plan",
+        string="Default Dunning Plan",
+        domain="[('company_id', '=', id)]",
+        help="Chases the unpaid invoices of the customers that have no plan of their own.",
+    )
+
     @api.model_create_multi
     def create(self, vals_list):
         companies = super().create(vals_list)

@@ -9,6 +9,10 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.followup_policy_id",
         readonly=False,
     )
+    followup_dunning_plan_id = fields.Many2one(
+        related="company_id.followup_dunning_plan_id",
+        readonly=False,
+    )
     followup_send_workers = fields.Integer(
         string="Send Workers",
         default=1,

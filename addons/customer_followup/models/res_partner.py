@@ -30,6 +30,36 @@ class ResPartner(models.Model):
     followup_sms_consent_date = fields.Datetime(string="SMS Consent Date", copy=False)
     followup_sms_consent_source = fields.Selection(CONSENT_SOURCES, string="SMS Consent Source", copy=False)
 
+    followup_dunning_plan_id = fields.Many2one(
+        "followup.dunning.plan",
+        string="Dunning Plan",
+        company_dependent=True,
+        help="The plan that chases this customer's unpaid invoices; empty: the company's default plan.",
+    )
+    followup_dunning_excluded = fields.Boolean(
+        string="Excluded from Dunning", help="This customer's invoices are never chased."
+    )
+    followup_dunning_ids = fields.One2many("followup.dunning", "partner_id", string="Dunnings")
+    followup_dunning_action_count = fields.Integer(
+        string="Dunning Actions", compute="_compute_followup_dunning_action_count"
+    )
+
+    def _compute_followup_dunning_action_count(self):
+        counts = dict(
+            self.env["followup.dunning.action"]._read_group(
+                [("partner_id", "in", self.commercial_partner_id.ids)], ["partner_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.followup_dunning_action_count = counts.get(partner.commercial_partner_id, 0)
+
+    def action_open_followup_dunning_actions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("customer_followup.followup_dunning_action_action")
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {}
+        return action
+
     def _followup_has_consent(self, channel):
         self.ensure_one()
         return self[f"followup_{channel}_consent"]

@@ -7,3 +7,4 @@ from . import test_rules
 from . import test_delivery
 from . import test_smtp_delivery
 from . import test_tour
+from . import test_dunning

@@ -1,0 +1,415 @@
+from datetime import date, datetime
+
+from odoo import Command, fields
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import freeze_time, new_test_user, tagged
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+# Monday 2025-10-06: the first invoice falls due. 9:00 in Montreal (EDT,
+# UTC-4) is 13:00 UTC.
+DUE = date(2025, 10, 6)
+
+
+def at(day, hour=13):
+    """UTC time ``hour`` of ``day``, 2025-10-``day``."""
+    return datetime(2025, 10, day, hour, 0)
+
+
+class DunningCase(AccountTestInvoicingCommon):
+    """Real invoices, posted and paid through the accounting; a Montreal
+    working calendar; a three-step plan: e-mail at due+3 (automatic), call
+    at due+10 and registered letter at due+30 (manual)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.company = cls.env.company
+        # the accountant of AccountTestInvoicingCommon also sets up the send policy
+        cls.env.user.groups_id |= cls.env.ref("customer_followup.group_followup_manager")
+        cls.calendar = cls.env["resource.calendar"].create(
+            {
+                "name": "Montreal office",
+                "tz": "America/Montreal",
+                "company_id": cls.company.id,
+                "attendance_ids": [
+                    Command.create(
+                        {
+                            "name": f"Day {day}",
+                            "dayofweek": str(day),
+                            "hour_from": 9,
+                            "hour_to": 17,
+                            "day_period": "morning",
+                        }
+                    )
+                    for day in range(5)
+                ],
+            }
+        )
+        cls.policy = cls.env["followup.policy"].create(
+            {"name": "Office hours", "company_id": cls.company.id, "resource_calendar_id": cls.calendar.id}
+        )
+        cls.collector = new_test_user(
+            cls.env, login="collector", name="Colette Collector", groups="account.group_account_invoice"
+        )
+        cls.plan = cls.env["followup.dunning.plan"].create(
+            {
+                "name": "Standard",
+                "company_id": cls.company.id,
+                "policy_id": cls.policy.id,
+                "min_delay_days": 5,
+                "send_hour": 9.0,
+                "step_ids": [
+                    Command.create(
+                        {
+                            "sequence": 1,
+                            "name": "Friendly reminder",
+                            "action_type": "email",
+                            "trigger_days": 3,
+                            "mail_template_id": cls.env.ref("customer_followup.mail_template_dunning_reminder").id,
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "sequence": 2,
+                            "name": "Phone call",
+                            "action_type": "call",
+                            "trigger_days": 10,
+                            "responsible": "user",
+                            "user_id": cls.collector.id,
+                            "instructions": "<p>Ask when the payment will be made.</p>",
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "sequence": 3,
+                            "name": "Registered letter",
+                            "action_type": "letter",
+                            "trigger_days": 30,
+                            "responsible": "user",
+                            "user_id": cls.collector.id,
+                            "is_registered": True,
+                        }
+                    ),
+                ],
+            }
+        )
+        cls.company.followup_dunning_plan_id = cls.plan
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "Boulangerie Gagnon", "email": "compta@gagnon.example.com", "lang": "en_US"}
+        )
+        cls.Dunning = cls.env["followup.dunning"]
+
+    @classmethod
+    def invoice(cls, due, amount=100.0, partner=None, move_type="out_invoice", **vals):
+        move = cls.env["account.move"].create(
+            {
+                "move_type": move_type,
+                "partner_id": (partner or cls.customer).id,
+                "invoice_date": fields.Date.subtract(due, days=30),
+                "invoice_date_due": due,
+                "invoice_payment_term_id": False,
+                "invoice_line_ids": [Command.create({"name": "Bread", "price_unit": amount, "tax_ids": []})],
+                **vals,
+            }
+        )
+        move.action_post()
+        return move
+
+    def pay(self, moves, amount=None, day=None):
+        vals = {"payment_date": day or fields.Date.today()}
+        if amount is not None:
+            vals["amount"] = amount
+        return (
+            self.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=moves.ids)
+            .create(vals)
+            ._create_payments()
+        )
+
+    def run_dunning(self):
+        self.Dunning._cron_run()
+        return self.Dunning.search([("partner_id", "=", self.customer.id), ("company_id", "=", self.company.id)])
+
+    def send(self):
+        self.env["followup.dispatch"]._cron_send_due()
+
+
+@tagged("post_install", "-at_install")
+class TestDunningRun(DunningCase):
+    def test_three_overdue_invoices_one_email_listing_all_on_the_right_day(self):
+        invoices = self.invoice(DUE) | self.invoice(date(2025, 10, 7), 250) | self.invoice(date(2025, 10, 8), 40)
+        with freeze_time(at(9, 12)):  # Thursday, 8:00 in Montreal: not yet
+            dunning = self.run_dunning()
+            self.assertEqual(dunning.next_step_id.name, "Friendly reminder")
+            self.assertEqual(dunning.date_next, at(9), "due+3 at the plan's send hour, Montreal time")
+            self.assertFalse(dunning.action_ids)
+        with freeze_time(at(9)):
+            dunning = self.run_dunning()
+            self.send()
+        (action,) = dunning.action_ids
+        self.assertEqual((action.name, action.state), ("Friendly reminder", "done"))
+        self.assertEqual(action.move_line_ids.move_id, invoices)
+        self.assertEqual(action.amount, 390.0)
+        self.assertEqual(action.dispatch_id.state, "sent")
+        mail = action.dispatch_id.mail_mail_id
+        for invoice in invoices:
+            self.assertIn(invoice.name, mail.body_html)
+        self.assertIn("390.00", mail.body_html)
+        self.assertEqual(mail.recipient_ids, self.customer)
+        self.assertEqual(dunning.state, "in_progress")
+        self.assertEqual(dunning.next_step_id.name, "Phone call")
+        self.assertEqual(dunning.date_next, at(16), "due+10")
+
+    def test_weekend_moves_the_email_to_monday(self):
+        self.invoice(date(2025, 10, 8))  # due Wednesday: due+3 is a Saturday
+        with freeze_time(at(11)):
+            dunning = self.run_dunning()
+        self.assertEqual(dunning.action_ids.dispatch_id.date_earliest, at(13), "Monday 9:00 in Montreal")
+
+    def test_paying_everything_before_the_next_step_cancels_it(self):
+        invoices = self.invoice(DUE) | self.invoice(DUE, 80)
+        with freeze_time(at(9)):
+            dunning = self.run_dunning()
+            self.send()
+        with freeze_time(at(14)):
+            self.pay(invoices)
+        with freeze_time(at(16)):
+            dunning = self.run_dunning()
+        self.assertEqual(dunning.state, "done")
+        self.assertEqual(dunning.action_ids.mapped("name"), ["Friendly reminder"], "no call")
+
+    def test_payment_after_planning_cancels_the_message_at_send_time(self):
+        invoice = self.invoice(DUE)
+        with freeze_time(at(9)):
+            dunning = self.run_dunning()
+            dispatch = dunning.action_ids.dispatch_id
+            self.assertEqual(dispatch.state, "planned")
+            self.pay(invoice)
+            self.send()
+        self.assertEqual((dispatch.state, dispatch.reason), ("cancelled", "invoice_paid"))
+        self.assertEqual(dunning.action_ids.state, "cancelled")
+
+    def test_partial_payment_keeps_the_invoice_listed_with_what_is_left(self):
+        invoice = self.invoice(DUE, 500)
+        with freeze_time(at(8)):
+            self.pay(invoice, amount=200)
+        with freeze_time(at(9)):
+            dunning = self.run_dunning()
+        self.assertEqual(dunning.action_ids.amount, 300.0)
+        self.assertEqual(dunning.line_ids.move_id, invoice)
+
+    def test_credit_notes_are_deducted(self):
+        self.invoice(DUE, 500)
+        refund = self.invoice(DUE, 120, move_type="out_refund")
+        with freeze_time(at(9)):
+            dunning = self.run_dunning()
+        self.assertIn(refund, dunning.line_ids.move_id)
+        self.assertEqual(dunning.amount_due, 380.0)
+        self.assertEqual(dunning.action_ids.amount, 380.0)
+
+    def test_instalments_count_by_due_line(self):
+        terms = self.env["account.payment.term"].create(
+            {
+                "name": "Half now, half in 30 days",
+                "line_ids": [
+                    Command.create({"value": "percent", "value_amount": 50, "nb_days": 0}),
+                    Command.create({"value": "percent", "value_amount": 50, "nb_days": 30}),
+                ],
+            }
+        )
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.customer.id,
+                "invoice_date": DUE,
+                "invoice_payment_term_id": terms.id,
+                "invoice_line_ids": [Command.create({"name": "Oven", "price_unit": 1000, "tax_ids": []})],
+            }
+        )
+        invoice.action_post()
+        with freeze_time(at(9)):
+            dunning = self.run_dunning()
+        self.assertEqual(
+            dunning.action_ids.move_line_ids.mapped("date_maturity"), [DUE], "only the first instalment is due"
+        )
+        self.assertEqual(dunning.action_ids.amount, 500.0)
+
+    def test_min_delay_postpones_and_never_drops(self):
+        self.plan.step_ids[1].write({"action_type": "email", "is_automatic": True, "trigger_days": 5,
+                                     "mail_template_id": self.plan.step_ids[0].mail_template_id.id})
+        self.invoice(DUE)
+        with freeze_time(at(9)):
+            dunning = self.run_dunning()
+            self.send()
+        self.assertEqual(dunning.date_next, at(14), "due+5 is the 11th, 5 days after the 9th is the 14th")
+        with freeze_time(at(11)):
+            dunning = self.run_dunning()
+            self.assertEqual(len(dunning.action_ids), 1)
+        with freeze_time(at(14)):
+            dunning = self.run_dunning()
+        self.assertEqual(len(dunning.action_ids), 2)
+
+    def test_late_start_jumps_to_the_step_reached(self):
+        self.invoice(DUE)
+        with freeze_time(at(20)):  # due+14: the call is the step reached
+            dunning = self.run_dunning()
+        self.assertEqual(dunning.action_ids.mapped("name"), ["Phone call"])
+
+
+@tagged("post_install", "-at_install")
+class TestDunningManualSteps(DunningCase):
+    def reach_the_call(self):
+        self.invoice(DUE)
+        with freeze_time(at(9)):
+            self.run_dunning()
+            self.send()
+        with freeze_time(at(16)):
+            dunning = self.run_dunning()
+        # read as superuser: the test's accountant is not its responsible
+        return dunning, dunning.action_ids.sudo().filtered(lambda a: a.name == "Phone call")
+
+    def test_manual_step_is_an_activity_of_its_responsible_and_blocks_the_plan(self):
+        dunning, call = self.reach_the_call()
+        self.assertEqual((call.state, call.user_id), ("to_do", self.collector))
+        self.assertEqual(call.activity_ids.user_id, self.collector)
+        self.assertEqual(call.activity_ids.activity_type_id, self.env.ref("mail.mail_activity_data_call"))
+        self.assertIn("Ask when the payment will be made", str(call.instructions))
+        self.assertEqual(dunning.state, "waiting")
+        with freeze_time(datetime(2025, 11, 10, 14)):  # far past due+30: still waiting
+            dunning = self.run_dunning()
+        self.assertEqual(dunning.action_ids.sorted("date").mapped("name"), ["Friendly reminder", "Phone call"])
+
+    def test_validating_lets_the_plan_go_on(self):
+        dunning, call = self.reach_the_call()
+        with freeze_time(at(17)):
+            call.with_user(self.collector).note = "<p>Will pay Friday.</p>"
+            call.with_user(self.collector).action_validate()
+        self.assertEqual((call.state, call.done_user_id), ("done", self.collector))
+        self.assertFalse(call.activity_ids)
+        with freeze_time(datetime(2025, 11, 5, 14)):  # due+30
+            dunning = self.run_dunning()
+        letter = dunning.sudo().action_ids.filtered(lambda a: a.name == "Registered letter")
+        self.assertEqual(letter.state, "to_do")
+
+    def test_marking_the_activity_done_validates(self):
+        _dunning, call = self.reach_the_call()
+        call.activity_ids.with_user(self.collector).action_feedback(feedback="Reached the owner")
+        self.assertEqual(call.state, "done")
+
+    def test_ignoring_needs_a_reason(self):
+        _dunning, call = self.reach_the_call()
+        with self.assertRaises(UserError):
+            call.with_user(self.collector).action_ignore()
+        call.with_user(self.collector).reason = "Customer in holidays"
+        call.with_user(self.collector).action_ignore()
+        self.assertEqual(call.state, "ignored")
+
+    def test_an_administrator_who_is_not_responsible_neither_sees_nor_completes_it(self):
+        _dunning, call = self.reach_the_call()
+        admin = self.env.ref("base.user_admin")
+        actions = self.env["followup.dunning.action"].with_user(admin)
+        self.assertNotIn(call, actions.search([]))
+        self.assertEqual(actions.search_count([("id", "=", call.id)]), 0)
+        with self.assertRaises(AccessError):
+            call.with_user(admin).action_validate()
+        self.assertIn(call, self.env["followup.dunning.action"].with_user(self.collector).search([]))
+
+
+@tagged("post_install", "-at_install")
+class TestDunningStopsAndHolds(DunningCase):
+    def test_a_disputed_invoice_is_left_out_the_others_go_on(self):
+        disputed = self.invoice(DUE, 700)
+        other = self.invoice(date(2025, 10, 7), 50)
+        disputed.write({"followup_dispute": True, "followup_dispute_reason": "Wrong quantity"})
+        with freeze_time(at(10)):
+            dunning = self.run_dunning()
+        self.assertEqual(dunning.action_ids.move_line_ids.move_id, other)
+        self.assertEqual(dunning.action_ids.amount, 50.0)
+
+    def test_an_excluded_invoice_or_customer_is_never_chased(self):
+        self.invoice(DUE).followup_dunning_excluded = True
+        with freeze_time(at(9)):
+            self.assertFalse(self.run_dunning())
+        self.invoice(DUE)
+        self.customer.followup_dunning_excluded = True
+        with freeze_time(at(9)):
+            self.assertFalse(self.run_dunning())
+
+    def test_a_promise_to_pay_holds_until_its_date(self):
+        self.invoice(DUE)
+        with freeze_time(at(8)):
+            dunning = self.run_dunning()
+            dunning.date_promise = date(2025, 10, 15)
+        with freeze_time(at(9)):
+            dunning = self.run_dunning()
+        self.assertEqual((dunning.state, dunning.hold_reason), ("on_hold", "promise"))
+        self.assertFalse(dunning.action_ids)
+        with freeze_time(at(16)):
+            dunning = self.run_dunning()
+        self.assertEqual(dunning.state, "waiting", "the call of due+10 is reached")
+
+    def test_an_unreconciled_payment_holds(self):
+        self.invoice(DUE)
+        payment = self.env["account.payment"].create(
+            {
+                "amount": 100,
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": self.customer.id,
+                "date": date(2025, 10, 8),
+            }
+        )
+        payment.action_post()
+        with freeze_time(at(9)):
+            dunning = self.run_dunning()
+        self.assertEqual((dunning.state, dunning.hold_reason), ("on_hold", "payment"))
+        self.assertFalse(dunning.action_ids)
+
+    def test_a_new_overdue_invoice_after_a_finished_cycle_starts_a_new_one(self):
+        first = self.invoice(DUE)
+        with freeze_time(at(9)):
+            self.run_dunning()
+            self.send()
+            self.pay(first)
+            dunning = self.run_dunning()
+        self.assertEqual(dunning.state, "done")
+        self.invoice(date(2025, 10, 20))
+        with freeze_time(at(23)):
+            dunning = self.run_dunning()
+        self.assertEqual(dunning.cycle, 2)
+        self.assertEqual(dunning.action_ids.filtered(lambda a: a.cycle == 2).mapped("name"), ["Friendly reminder"])
+
+    def test_a_blacklisted_address_is_a_reasoned_skip_and_an_activity(self):
+        self.env["mail.blacklist"].create({"email": self.customer.email})
+        self.customer.user_id = self.collector
+        self.invoice(DUE)
+        with freeze_time(at(9)):
+            dunning = self.run_dunning()
+            self.send()
+        action = dunning.action_ids
+        self.assertEqual((action.dispatch_id.state, action.dispatch_id.reason), ("skipped", "blacklisted"))
+        self.assertEqual(action.activity_ids.user_id, self.collector)
+
+    def test_an_archived_plan_does_nothing(self):
+        self.plan.active = False
+        self.invoice(DUE)
+        with freeze_time(at(9)):
+            dunning = self.run_dunning()
+        self.assertFalse(dunning.action_ids)
+        self.assertFalse(dunning.next_step_id)
+
+    def test_multi_company_and_currency(self):
+        other = self.setup_other_company()["company"]
+        eur = self.setup_other_currency("EUR", rates=[("2025-01-01", 2.0)])
+        self.invoice(DUE, 100, currency_id=eur.id)
+        self.invoice(DUE, 60, company_id=other.id)
+        with freeze_time(at(9)):
+            dunning = self.run_dunning()
+        self.assertEqual(dunning.line_ids.currency_id, eur)
+        self.assertIn("100.00", dunning.amount_summary)
+        self.assertEqual(dunning.amount_due, 50.0, "in the company's currency")
+        other_dunning = self.Dunning.search([("partner_id", "=", self.customer.id), ("company_id", "=", other.id)])
+        self.assertEqual(other_dunning.reference_move_id.company_id, other)
+        self.assertFalse(other_dunning.plan_id, "the other company has no plan")
