@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 
 # The customer's local time, in their language (the template renders in it),
 # without seconds: "Tuesday 24 November, 09:00", "mardi 24 novembre, 09:00".
@@ -281,3 +281,191 @@ class FollowupRule(models.Model):
                 for warehouse in self.env["stock.warehouse"].search([])
             ]
         )
+
+
+DEMO_DUNNING_STEPS = [
+    # (name, French name, type, days after the due date, [(paragraph, French paragraph)])
+    ("Friendly reminder", "Rappel amical", "email", 3, []),
+    (
+        "Phone call",
+        "Appel",
+        "call",
+        10,
+        [
+            (
+                "Hello, this is %(company)s. We have not received the payment of the invoices we sent "
+                "you a reminder about. Could you tell me when it will be made?",
+                "Bonjour, ici %(company)s. Nous n'avons pas reçu le paiement des factures dont nous vous "
+                "avons envoyé un rappel. Pouvez-vous me dire quand il sera fait ?",
+            ),
+            ("Write down the date promised.", "Notez la date promise."),
+        ],
+    ),
+    (
+        "Registered letter",
+        "Lettre recommandée",
+        "letter",
+        30,
+        [
+            (
+                "Formal notice: unless payment is received within 8 days, the file will be handed to "
+                "our collection agency.",
+                "Mise en demeure : sans paiement sous 8 jours, le dossier sera confié à notre agence "
+                "de recouvrement.",
+            )
+        ],
+    ),
+]
+
+
+DEMO_DUNNING_CUSTOMERS = [
+    ("Boulangerie Gagnon", "compta@gagnon.example.com", "fr_CA"),
+    ("Garage Tremblay", "factures@garagetremblay.example.com", "fr_CA"),
+    ("Pacific Dental Clinic", "billing@pacificdental.example.com", "en_US"),
+    ("Quincaillerie Roy", "comptes@quincaillerie-roy.example.com", "fr_CA"),
+    ("Harbor Logistics", "ap@harborlogistics.example.com", "en_US"),
+    ("Fromagerie Côté", "admin@fromageriecote.example.com", "fr_CA"),
+    ("Summit Architects", "accounts@summitarchitects.example.com", "en_US"),
+]
+
+
+class FollowupDunningPlan(models.Model):
+    _inherit = "followup.dunning.plan"
+
+    @api.model
+    def _install_demo(self):
+        """A three-step plan (English and French) and overdue invoices of
+        the demo customers in every state of a dunning, run by the real
+        cron and outbox."""
+        company = self.env.company
+        journal = self.env["account.journal"].search(
+            [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
+        )
+        if self.with_context(active_test=False).search_count([], limit=1) or not journal:
+            return
+        self.env["res.lang"]._activate_lang("fr_CA")
+        admin = self.env.ref("base.user_admin")
+        template = self.env.ref("customer_followup.mail_template_dunning_reminder")
+        plan = self.create(
+            {
+                "name": "Standard dunning",
+                "company_id": company.id,
+                "min_delay_days": 5,
+                "send_hour": 9.0,
+                "step_ids": [
+                    Command.create(
+                        {
+                            "sequence": sequence,
+                            "name": name,
+                            "action_type": action_type,
+                            "trigger_days": days,
+                            "mail_template_id": template.id if action_type == "email" else False,
+                            "responsible": "user",
+                            "user_id": admin.id,
+                            "is_registered": action_type == "letter",
+                            "instructions": "".join(
+                                f"<p>{english % {'company': company.name}}</p>" for english, _fr in paragraphs
+                            ),
+                        }
+                    )
+                    for sequence, (name, _fr, action_type, days, paragraphs) in enumerate(
+                        DEMO_DUNNING_STEPS, start=1
+                    )
+                ],
+            }
+        )
+        plan.update_field_translations("name", {"fr_CA": "Relance standard"})
+        for step, (_name, name_fr, _type, _days, paragraphs) in zip(
+            plan.step_ids.sorted("sequence"), DEMO_DUNNING_STEPS, strict=True
+        ):
+            step.update_field_translations("name", {"fr_CA": name_fr})
+            if paragraphs:
+                terms = {
+                    english % {"company": company.name}: french % {"company": company.name}
+                    for english, french in paragraphs
+                }
+                step.update_field_translations("instructions", {"fr_CA": terms})
+        company.followup_dunning_plan_id = plan
+        self._demo_invoices(journal)
+        self.env["followup.dunning"]._cron_run(auto_commit=False)
+        self._demo_send()
+
+    @api.model
+    def _demo_send(self):
+        """Send the planned dunning messages now, whatever the time."""
+        dispatches = self.env["followup.dispatch"].search(
+            [("res_model", "=", "followup.dunning"), ("state", "=", "planned")]
+        )
+        dispatches.write({"ignore_send_window": True})
+        dispatches._process()
+
+    @api.model
+    def _demo_invoices(self, journal):
+        """Overdue invoices: reminded, waiting for a call or a letter,
+        disputed, promised, paid after the reminder, paid but not matched."""
+        today = fields.Date.context_today(self)
+        # customers of their own: the accounting demo has invoices and payments too
+        tz = self.env.company.resource_calendar_id.tz or "UTC"
+        customers = self.env["res.partner"].create(
+            [
+                {
+                    "name": name,
+                    "is_company": True,
+                    "email": email,
+                    "lang": lang,
+                    "tz": tz,
+                    "user_id": self.env.ref("base.user_admin").id,
+                }
+                for name, email, lang in DEMO_DUNNING_CUSTOMERS
+            ]
+        )
+
+        def invoice(customer, days_late, amount):
+            move = self.env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "journal_id": journal.id,
+                    "partner_id": customer.id,
+                    "invoice_date": today - timedelta(days=days_late + 30),
+                    "invoice_date_due": today - timedelta(days=days_late),
+                    "invoice_payment_term_id": False,
+                    "invoice_line_ids": [
+                        Command.create({"name": "Maintenance visit", "price_unit": amount, "tax_ids": []})
+                    ],
+                }
+            )
+            move.action_post()
+            return move
+
+        reminded, called, lettered, disputed, promised, paid, unmatched = customers[:7]
+        for days_late, amount in ((4, 480.0), (6, 125.5), (9, 1250.0)):
+            invoice(reminded, days_late, amount)
+        invoice(called, 12, 860.0)
+        invoice(lettered, 40, 2300.0)
+        invoice(disputed, 5, 310.0).write(
+            {"followup_dispute": True, "followup_dispute_reason": "Work not finished"}
+        )
+        invoice(disputed, 4, 95.0)
+        invoice(promised, 8, 640.0)
+        self.env["followup.dunning"].create(
+            {"partner_id": promised.id, "company_id": journal.company_id.id}
+        ).date_promise = today + timedelta(days=7)
+        paid_invoice = invoice(paid, 4, 150.0)
+        self.env["followup.dunning"]._cron_run(auto_commit=False)
+        self._demo_send()
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=paid_invoice.ids
+        ).create({"payment_date": today})._create_payments()
+        invoice(unmatched, 7, 720.0)
+        payment = self.env["account.payment"].create(
+            {
+                "amount": 720.0,
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": unmatched.id,
+                "journal_id": self.env["account.journal"]
+                .search([("type", "=", "bank"), ("company_id", "=", journal.company_id.id)], limit=1)
+                .id,
+            }
+        )
+        payment.action_post()

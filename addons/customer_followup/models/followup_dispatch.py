@@ -715,9 +715,10 @@ class FollowupDispatch(models.Model):
         for event, event_dispatches in events.items():
             event_dispatches._notify_origins(event)
 
-    def _notify_origins(self, event):
-        """Tell the models that planned ``self`` what became of them."""
-        for origin_model, dispatches in self.grouped("origin_model").items():
+    def _notify_origins(self, event, by_origin=None):
+        """Tell the models that planned ``self`` what became of them;
+        ``by_origin``: ``self`` grouped by origin model, when already known."""
+        for origin_model, dispatches in (by_origin or self.grouped("origin_model")).items():
             origin = self._origin_model(origin_model)
             if origin is not None and hasattr(origin, "_followup_delivery_event"):
                 origin._followup_delivery_event(dispatches, event)
@@ -786,8 +787,10 @@ class FollowupDispatch(models.Model):
         for (channel, company), dispatches in self.grouped(lambda d: (d.channel, d.company_id)).items():
             in_company = dispatches.with_company(company)
             outcomes.update(in_company._channel(channel)._send(in_company, addresses))
+        sent = self.browse([d.id for d, vals in outcomes.items() if vals.get("state") == "sent"])
+        by_origin = sent.grouped("origin_model")  # read before the outcomes empty the cache
         self._apply_outcomes(outcomes)
-        self.browse([d.id for d, vals in outcomes.items() if vals.get("state") == "sent"])._notify_origins("sent")
+        sent._notify_origins("sent", by_origin)
 
     def _sent_vals(self, now, address, **links):
         return {

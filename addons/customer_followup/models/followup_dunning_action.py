@@ -127,11 +127,13 @@ class FollowupDunningAction(models.Model):
         manual._schedule_activities()
         now = fields.Datetime.now()
         for action, (dunning, step, _moment, reference) in zip(actions, due, strict=True):
-            next_step, date_next = dunning._next_step(step.plan_id, reference, now, step, action.date)
+            # a late start acts now: the minimum delay counts from now
+            done_at = max(action.date, now)
+            next_step, date_next = dunning._next_step(step.plan_id, reference, now, step, done_at)
             dunning.write(
                 {
                     "step_id": step.id,
-                    "date_last_action": action.date,
+                    "date_last_action": done_at,
                     "state": "in_progress" if action.is_automatic else "waiting",
                     "next_step_id": next_step.id,
                     # a manual action holds the plan: no date until it is done
