@@ -25,6 +25,7 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/followup_menus.xml",
+        "report/followup_dunning_reports.xml",
     ],
     "demo": [
         "demo/followup_demo.xml",

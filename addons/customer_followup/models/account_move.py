@@ -38,3 +38,25 @@ class AccountMove(models.Model):
         action["domain"] = [("move_line_ids.move_id", "=", self.id)]
         action["context"] = {}
         return action
+
+    def _followup_invoice_pdfs(self):
+        """{invoice: its PDF attachment}: the one Odoo stored when the
+        invoice was sent, else printed now and kept on the invoice."""
+        pdfs = {move: move.invoice_pdf_report_id for move in self if move.invoice_pdf_report_id}
+        report = self.env["ir.actions.report"].sudo()
+        for move in self - self.browse([move.id for move in pdfs]):
+            content, _type = report._render_qweb_pdf("account.account_invoices", res_ids=move.ids)
+            pdfs[move] = (
+                self.env["ir.attachment"]
+                .sudo()
+                .create(
+                    {
+                        "name": f"{move._get_invoice_report_filename()}",
+                        "raw": content,
+                        "mimetype": "application/pdf",
+                        "res_model": move._name,
+                        "res_id": move.id,
+                    }
+                )
+            )
+        return pdfs

@@ -51,6 +51,7 @@ class FollowupChannelEmail(models.AbstractModel):
                     outcomes[dispatch] = dispatch._failure_vals("render_error", error)
                 # computed here for the whole batch, mail.message would do it once per message
                 reply_tos = self._source_reply_tos(same_model)
+                attachments = self._origin_attachments(same_model)
                 for dispatch in same_model:
                     if dispatch in errors:
                         continue
@@ -73,7 +74,10 @@ class FollowupChannelEmail(models.AbstractModel):
                             or reply_tos.get(dispatch.res_id)
                             or email_from,
                             "recipient_ids": [Command.link(dispatch.partner_id.id)],
-                            "attachment_ids": [Command.link(aid) for aid in template.attachment_ids.ids],
+                            "attachment_ids": [
+                                Command.link(aid)
+                                for aid in template.attachment_ids.ids + attachments.get(dispatch, [])
+                            ],
                             "auto_delete": template.auto_delete,
                             "mail_server_id": template.mail_server_id.id,
                             "is_notification": True,
@@ -117,6 +121,18 @@ class FollowupChannelEmail(models.AbstractModel):
         if not hasattr(records, "_notify_get_reply_to"):
             return {}
         return records._notify_get_reply_to(default=False)
+
+    @api.model
+    def _origin_attachments(self, dispatches):
+        """{dispatch: attachment ids} its origin adds to the template's own,
+        e.g. the PDFs of the invoices a dunning e-mail lists: the origin
+        model's hook ``_followup_attachment_ids(dispatches)``."""
+        attachments = {}
+        for origin_model, by_origin in dispatches.grouped("origin_model").items():
+            origin = by_origin._origin_model(origin_model)
+            if origin is not None and hasattr(origin, "_followup_attachment_ids"):
+                attachments.update(origin._followup_attachment_ids(by_origin))
+        return attachments
 
     def _retry_delivery(self, dispatches):
         mails = dispatches.mail_mail_id.sudo().exists().filtered(lambda m: m.state == "exception")

@@ -1,5 +1,5 @@
-from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo import Command, api, fields, models, tools
+from odoo.exceptions import UserError, ValidationError
 
 from .followup_dunning_step import ACTION_TYPES
 
@@ -35,7 +35,9 @@ class FollowupDunningAction(models.Model):
     company_id = fields.Many2one(related="dunning_id.company_id", store=True, index=True)
     step_id = fields.Many2one("followup.dunning.step", string="Step", readonly=True, ondelete="set null")
     name = fields.Char(required=True, readonly=True)
-    action_type = fields.Selection(ACTION_TYPES, string="Type", required=True)
+    action_type = fields.Selection(
+        ACTION_TYPES, string="Type", required=True, help="The responsible may change it before validating."
+    )
     is_automatic = fields.Boolean(string="Automatic", readonly=True)
     state = fields.Selection(STATES, string="Status", required=True, default="to_do", readonly=True, tracking=True)
     cycle = fields.Integer(readonly=True)
@@ -45,8 +47,22 @@ class FollowupDunningAction(models.Model):
     done_user_id = fields.Many2one("res.users", string="Done By", readonly=True)
     instructions = fields.Html(readonly=True)
     note = fields.Html(string="Notes", help="What the responsible did, heard or decided.")
+    subject = fields.Char(help="Subject of the e-mail sent when the action is validated.")
+    body = fields.Html(
+        string="Message", help="Text of the e-mail, SMS or letter, prepared from the step; edit it before validating."
+    )
+    body_text = fields.Text(compute="_compute_body_text")
+    recipient_ids = fields.Many2many(
+        "res.partner",
+        string="Recipients",
+        help="Who the e-mail, SMS or letter goes to: the customer's contacts.",
+    )
+    attachment_ids = fields.Many2many("ir.attachment", string="Attachments")
+    is_registered = fields.Boolean(string="Registered Mail", help="The letter is sent by registered mail.")
     reason = fields.Text(string="Reason", help="Why the action was ignored or cancelled.")
-    dispatch_id = fields.Many2one("followup.dispatch", string="Message", readonly=True, ondelete="set null")
+    dispatch_id = fields.Many2one(
+        "followup.dispatch", string="Outbox Message", readonly=True, ondelete="set null"
+    )
     dispatch_state = fields.Selection(related="dispatch_id.state", string="Message Status")
     move_line_ids = fields.Many2many(
         "account.move.line", string="Invoices Covered", readonly=True, check_company=True
@@ -59,6 +75,26 @@ class FollowupDunningAction(models.Model):
     def _compute_move_ids(self):
         for action in self:
             action.move_ids = action.move_line_ids.move_id
+
+    @api.depends("body")
+    def _compute_body_text(self):
+        for action in self:
+            action.body_text = tools.html2plaintext(action.body or "").strip()
+
+    @api.constrains("recipient_ids", "partner_id")
+    def _check_recipients(self):
+        for action in self:
+            strangers = action.recipient_ids.filtered(
+                lambda p, action=action: p.commercial_partner_id != action.partner_id
+            )
+            if strangers:
+                raise ValidationError(
+                    self.env._(
+                        "%(partners)s are not contacts of %(customer)s.",
+                        partners=", ".join(strangers.mapped("display_name")),
+                        customer=action.partner_id.display_name,
+                    )
+                )
 
     @api.depends("name", "partner_id")
     def _compute_display_name(self):
@@ -79,6 +115,7 @@ class FollowupDunningAction(models.Model):
         dunnings = self.env["followup.dunning"].browse([dunning.id for dunning, *_rest in due])
         listed = dunnings._listed_lines()
         recipients = self._recipients(dunnings.partner_id)
+        texts = self._prepared_texts([(dunning, step) for dunning, step, *_rest in due if not step.is_automatic])
         actions = self.sudo().create(
             [
                 {
@@ -92,6 +129,9 @@ class FollowupDunningAction(models.Model):
                     "date": moment,
                     "user_id": False if step.is_automatic else self._responsible(step, dunning, reference).id,
                     "instructions": step.instructions,
+                    "is_registered": step.is_registered,
+                    "recipient_ids": [Command.set(recipients[dunning.partner_id].ids)],
+                    **texts.get((dunning, step), {}),
                     "move_line_ids": [Command.set(listed[dunning].ids)],
                     "amount": sum(listed[dunning].mapped("amount_residual")),
                 }
@@ -141,6 +181,32 @@ class FollowupDunningAction(models.Model):
                 }
             )
         return actions
+
+    @api.model
+    def _prepared_texts(self, dunning_steps):
+        """{(dunning, step): {"subject", "body"}}: what a manual action
+        proposes to send, rendered from its step's template for the
+        customer, one rendering per template; a letter starts from the
+        step's instructions."""
+        texts = {}
+        by_template = {}
+        for dunning, step in dunning_steps:
+            template = step._template()
+            if template:
+                by_template.setdefault(template, []).append((dunning, step))
+            elif step.action_type == "letter":
+                texts[dunning, step] = {"body": step.instructions}
+        for template, pairs in by_template.items():
+            res_ids = list({dunning.id for dunning, _step in pairs})
+            if template._name == "mail.template":
+                subjects = template._render_field("subject", res_ids, compute_lang=True)
+                bodies = template._render_field("body_html", res_ids, compute_lang=True)
+            else:
+                subjects = {}
+                bodies = template._render_field("body", res_ids, compute_lang=True)
+            for dunning, step in pairs:
+                texts[dunning, step] = {"subject": subjects.get(dunning.id), "body": bodies[dunning.id]}
+        return texts
 
     @api.model
     def _recipients(self, partners):
@@ -194,9 +260,54 @@ class FollowupDunningAction(models.Model):
                 )
 
     def action_validate(self):
+        """Validate the responsible's actions: an e-mail or SMS leaves now,
+        through the outbox, from the responsible's address."""
         self._check_responsible()
+        messages = self.filtered(lambda a: a.action_type in ("email", "sms"))
+        for action in messages:
+            if not action.recipient_ids:
+                raise UserError(self.env._("Choose who %(action)s goes to.", action=action.display_name))
+            if not action.body_text:
+                raise UserError(self.env._("Write the message of %(action)s.", action=action.display_name))
         self._close("done")
+        messages._send_now()
         return True
+
+    def _send_now(self):
+        """Hand validated e-mails and SMS to the outbox, which checks the
+        addresses and blacklists and posts them on the action's chatter."""
+        templates = {
+            "email": self.env.ref("customer_followup.mail_template_dunning_manual"),
+            "sms": self.env.ref("customer_followup.sms_template_dunning_manual"),
+        }
+        dispatches = self.env["followup.dispatch"]._plan(
+            [
+                {
+                    "company_id": action.company_id.id,
+                    "channel": action.action_type,
+                    "partner_id": partner.id,
+                    "mail_template_id": templates["email"].id if action.action_type == "email" else False,
+                    "sms_template_id": templates["sms"].id if action.action_type == "sms" else False,
+                    "res_model": self._name,
+                    "res_id": action.id,
+                    "origin_model": self._name,
+                    "origin_id": action.id,
+                    "occurrence": action.name,
+                    "is_consent_required": False,
+                    "ignore_send_window": True,
+                    "idempotency_key": f"dunning-manual:{action.id}:{partner.id}",
+                }
+                for action in self
+                for partner in action.recipient_ids
+            ]
+        )
+        dispatches.sudo()._process()
+        for action in self:
+            action.dispatch_id = dispatches.filtered(lambda d, action=action: d.origin_id == action.id)[:1]
+        return dispatches
+
+    def action_print_letter(self):
+        return self.env.ref("customer_followup.action_report_dunning_letter").report_action(self)
 
     def action_ignore(self):
         self._check_responsible()
@@ -245,6 +356,23 @@ class FollowupDunningAction(models.Model):
                 lambda action: action.state == "planned"
             ).write({"state": "cancelled"})
         return outcomes
+
+    @api.model
+    def _followup_attachment_ids(self, dispatches):
+        """{dispatch: attachment ids}: a manual e-mail's attachments, and the
+        PDFs of the listed invoices when the step asks for them."""
+        actions = self.browse(dispatches.mapped("origin_id")).exists()
+        invoice_pdfs = actions.filtered("step_id.attach_invoices").move_line_ids.move_id._followup_invoice_pdfs()
+        result = {}
+        for dispatch in dispatches:
+            action = self.browse(dispatch.origin_id)
+            if action not in actions:
+                continue
+            ids = list(action.attachment_ids.ids)
+            if action.step_id.attach_invoices:
+                ids += [invoice_pdfs[move].id for move in action.move_line_ids.move_id if move in invoice_pdfs]
+            result[dispatch] = ids
+        return result
 
     @api.model
     def _followup_delivery_event(self, dispatches, event):

@@ -1,7 +1,7 @@
 from datetime import date, datetime
 
 from odoo import Command, fields
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import freeze_time, new_test_user, tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
@@ -413,3 +413,77 @@ class TestDunningStopsAndHolds(DunningCase):
         other_dunning = self.Dunning.search([("partner_id", "=", self.customer.id), ("company_id", "=", other.id)])
         self.assertEqual(other_dunning.reference_move_id.company_id, other)
         self.assertFalse(other_dunning.plan_id, "the other company has no plan")
+
+
+@tagged("post_install", "-at_install")
+class TestDunningManualEdits(DunningCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.collector.email = "colette@bakery-supplies.example.com"
+        cls.accounting = cls.env["res.partner"].create(
+            {"name": "Accounting Dept", "parent_id": cls.customer.id, "type": "invoice", "email": "ap@gagnon.example.com"}
+        )
+        cls.owner = cls.env["res.partner"].create(
+            {"name": "Marc Gagnon", "parent_id": cls.customer.id, "email": "marc@gagnon.example.com"}
+        )
+
+    def reach_the_call(self):
+        self.invoice(DUE)
+        with freeze_time(at(16)):
+            dunning = self.run_dunning()
+        return dunning, dunning.sudo().action_ids.with_user(self.collector)
+
+    def test_the_responsible_turns_a_call_into_an_email_of_their_own(self):
+        _dunning, call = self.reach_the_call()
+        self.assertEqual(call.recipient_ids, self.accounting, "the invoicing contact by default")
+        attachment = self.env["ir.attachment"].create({"name": "statement.txt", "raw": b"Statement"})
+        with freeze_time(at(17)):
+            call.write(
+                {
+                    "action_type": "email",
+                    "recipient_ids": [Command.set((self.accounting | self.owner).ids)],
+                    "subject": "Your account",
+                    "body": "<p>As discussed on the phone, here is your statement.</p>",
+                    "attachment_ids": [Command.set(attachment.ids)],
+                }
+            )
+            call.action_validate()
+        dispatches = self.env["followup.dispatch"].search([("origin_id", "=", call.id), ("origin_model", "=", call._name)])
+        self.assertEqual(dispatches.partner_id, self.accounting | self.owner)
+        self.assertEqual(set(dispatches.mapped("state")), {"sent"})
+        for mail in dispatches.mail_mail_id:
+            self.assertEqual(mail.email_from, self.collector.email_formatted)
+            self.assertIn("As discussed on the phone", mail.body_html)
+            self.assertEqual(mail.subject, "Your account")
+            self.assertIn(attachment, mail.attachment_ids)
+
+    def test_recipients_are_the_customers_contacts(self):
+        _dunning, call = self.reach_the_call()
+        stranger = self.env["res.partner"].create({"name": "Someone else", "email": "else@example.com"})
+        with self.assertRaises(ValidationError):
+            call.recipient_ids = stranger
+
+    def test_a_letter_prints_with_its_registered_flag_and_invoices(self):
+        self.invoice(DUE)
+        with freeze_time(datetime(2025, 11, 10, 14)):  # due+35: the letter is reached
+            dunning = self.run_dunning()
+        letter = dunning.sudo().action_ids.with_user(self.collector)
+        self.assertEqual((letter.action_type, letter.is_registered), ("letter", True))
+        html = self.env["ir.actions.report"]._render_qweb_html(
+            "customer_followup.report_dunning_letter", letter.ids
+        )[0].decode()
+        self.assertIn("Registered mail", html)
+        self.assertIn(dunning.reference_move_id.name, html)
+        letter.action_validate()
+        self.assertEqual(letter.state, "done")
+
+    def test_automatic_email_attaches_the_invoices_when_asked(self):
+        self.plan.step_ids[0].attach_invoices = True
+        invoice = self.invoice(DUE)
+        with freeze_time(at(9)):
+            dunning = self.run_dunning()
+            self.send()
+        mail = dunning.action_ids.dispatch_id.mail_mail_id
+        self.assertEqual(mail.attachment_ids.res_id, invoice.id)
+        self.assertEqual(mail.attachment_ids.mimetype, "application/pdf")
