@@ -247,6 +247,7 @@ class FollowupDunning(models.Model):
             self.env["ir.cron"]._notify_progress(done=done, remaining=len(keys) - done)
             if auto_commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
+        self.env["followup.dunning.action"].sudo()._update_effectiveness(now - timedelta(days=31))
         self._schedule_next_run(now)
 
     @api.model

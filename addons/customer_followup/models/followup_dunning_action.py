@@ -65,11 +65,26 @@ class FollowupDunningAction(models.Model):
     )
     dispatch_state = fields.Selection(related="dispatch_id.state", string="Message Status")
     move_line_ids = fields.Many2many(
-        "account.move.line", string="Invoices Covered", readonly=True, check_company=True
+        "account.move.line",
+        relation="followup_dunning_action_move_line_rel",
+        column1="action_id",
+        column2="move_line_id",
+        string="Invoices Covered",
+        readonly=True,
+        check_company=True,
     )
     move_ids = fields.Many2many("account.move", string="Invoices", compute="_compute_move_ids")
     currency_id = fields.Many2one(related="company_id.currency_id")
     amount = fields.Monetary(string="Amount Due", readonly=True, help="What the customer owed when the action was due.")
+    # Effectiveness: what the customer paid of the covered invoices after the action
+    amount_collected_7 = fields.Monetary(string="Collected in 7 Days", readonly=True)
+    amount_collected_30 = fields.Monetary(string="Collected in 30 Days", readonly=True)
+    paid_7_count = fields.Integer(
+        string="Paid in 7 Days", readonly=True, help="1 when every covered invoice was paid within 7 days."
+    )
+    paid_30_count = fields.Integer(
+        string="Paid in 30 Days", readonly=True, help="1 when every covered invoice was paid within 30 days."
+    )
 
     @api.depends("move_line_ids")
     def _compute_move_ids(self):
@@ -332,6 +347,43 @@ class FollowupDunningAction(models.Model):
         self.activity_ids.unlink()
         reasons = dict(self.env["followup.dispatch"]._fields["reason"]._description_selection(self.env))
         self.write({"state": "cancelled", "reason": reasons.get(reason, reason)})
+
+    # ------------------------------------------------------------
+    # EFFECTIVENESS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _update_effectiveness(self, since):
+        """What was paid of the invoices each action covered, within 7 and
+        30 days after it, for the actions since ``since``: one query reads
+        the reconciliations of them all."""
+        self.flush_model()
+        self.env["account.partial.reconcile"].flush_model()
+        self.env.cr.execute(
+            """
+            SELECT action.id, action.amount,
+                   COALESCE(SUM(partial.amount) FILTER (WHERE partial.max_date <= action.date::date + 7), 0),
+                   COALESCE(SUM(partial.amount) FILTER (WHERE partial.max_date <= action.date::date + 30), 0)
+              FROM followup_dunning_action action
+              JOIN followup_dunning_action_move_line_rel rel ON rel.action_id = action.id
+              JOIN account_partial_reconcile partial ON partial.debit_move_id = rel.move_line_id
+             WHERE action.date >= %s
+               AND action.state IN ('done', 'planned')
+               AND partial.max_date >= action.date::date
+          GROUP BY action.id, action.amount
+            """,
+            [since],
+        )
+        for action_id, amount, collected_7, collected_30 in self.env.cr.fetchall():
+            rounding = self.browse(action_id).currency_id
+            self.browse(action_id).write(
+                {
+                    "amount_collected_7": collected_7,
+                    "amount_collected_30": collected_30,
+                    "paid_7_count": int(rounding.compare_amounts(collected_7, amount) >= 0),
+                    "paid_30_count": int(rounding.compare_amounts(collected_30, amount) >= 0),
+                }
+            )
 
     # ------------------------------------------------------------
     # OUTBOX HOOKS

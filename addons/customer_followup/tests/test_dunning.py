@@ -487,3 +487,24 @@ class TestDunningManualEdits(DunningCase):
         mail = dunning.action_ids.dispatch_id.mail_mail_id
         self.assertEqual(mail.attachment_ids.res_id, invoice.id)
         self.assertEqual(mail.attachment_ids.mimetype, "application/pdf")
+
+
+@tagged("post_install", "-at_install")
+class TestDunningEffectiveness(DunningCase):
+    def test_what_was_collected_after_each_step(self):
+        first, second = self.invoice(DUE, 300), self.invoice(DUE, 200)
+        with freeze_time(at(9)):
+            self.run_dunning()
+            self.send()
+        with freeze_time(at(12)):
+            self.pay(first)
+        with freeze_time(datetime(2025, 10, 30, 12)):
+            self.pay(second)
+            dunning = self.run_dunning()
+        (reminder,) = dunning.action_ids
+        self.assertEqual((reminder.amount_collected_7, reminder.amount_collected_30), (300.0, 500.0))
+        self.assertEqual((reminder.paid_7_count, reminder.paid_30_count), (0, 1))
+        groups = self.env["followup.dunning.action"]._read_group(
+            [("step_id.plan_id", "=", self.plan.id)], ["step_id"], ["paid_30_count:sum", "amount_collected_30:sum"]
+        )
+        self.assertEqual(groups, [(reminder.step_id, 1, 500.0)])
