@@ -34,7 +34,9 @@ class AccountMove(models.Model):
 
     def action_open_followup_dunning_actions(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("customer_followup.followup_dunning_action_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "customer_followup.followup_dunning_action_action"
+        )
         action["domain"] = [("move_line_ids.move_id", "=", self.id)]
         action["context"] = {}
         return action

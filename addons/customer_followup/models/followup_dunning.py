@@ -45,7 +45,7 @@ class FollowupDunning(models.Model):
         "res.partner", string="Customer", required=True, readonly=True, index=True, ondelete="cascade"
     )
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
-    plan_id = fields.Many2one("followup.dunning.plan", string="Plan", readonly=True, check_company=True)
+    plan_id = fields.Many2one("followup.dunning.plan", readonly=True, check_company=True)
     state = fields.Selection(STATES, string="Status", required=True, default="in_progress", readonly=True)
     hold_reason = fields.Selection(HOLD_REASONS, readonly=True)
     date_promise = fields.Date(
@@ -53,9 +53,11 @@ class FollowupDunning(models.Model):
         tracking=True,
         help="The customer promised to pay by this date: the dunning holds until then.",
     )
-    cycle = fields.Integer(default=1, readonly=True, help="How many times this customer's dunning started over.")
+    cycle = fields.Integer(
+        default=1, readonly=True, help="How many times this customer's dunning started over."
+    )
     step_id = fields.Many2one("followup.dunning.step", string="Last Step", readonly=True)
-    next_step_id = fields.Many2one("followup.dunning.step", string="Next Step", readonly=True)
+    next_step_id = fields.Many2one("followup.dunning.step", readonly=True)
     date_next = fields.Datetime(string="Next Action", readonly=True)
     date_last_action = fields.Datetime(string="Last Action", readonly=True)
     reference_line_id = fields.Many2one("account.move.line", string="Reference Due Line", readonly=True)
@@ -129,13 +131,17 @@ class FollowupDunning(models.Model):
         if not self:
             return {}
         today = fields.Date.context_today(self)
-        lines = self.env["account.move.line"].sudo().search(
-            self._open_lines_domain()
-            + [
-                ("partner_id", "in", self.partner_id.ids),
-                ("company_id", "in", self.company_id.ids),
-            ],
-            order="date_maturity, id",
+        lines = (
+            self.env["account.move.line"]
+            .sudo()
+            .search(
+                [
+                    *self._open_lines_domain(),
+                    ("partner_id", "in", self.partner_id.ids),
+                    ("company_id", "in", self.company_id.ids),
+                ],
+                order="date_maturity, id",
+            )
         )
         by_key = defaultdict(lambda: self.env["account.move.line"])
         for line in lines:
@@ -144,9 +150,11 @@ class FollowupDunning(models.Model):
         for dunning in self:
             open_lines = by_key[dunning.partner_id.id, dunning.company_id.id]
             result[dunning] = open_lines.filtered(
-                lambda line, dunning=dunning: line.move_id.move_type == "out_refund"
-                or line.date_maturity <= today
-                or line == dunning.reference_line_id
+                lambda line, dunning=dunning: (
+                    line.move_id.move_type == "out_refund"
+                    or line.date_maturity <= today
+                    or line == dunning.reference_line_id
+                )
             ).sudo(False)
         return result
 
@@ -191,7 +199,9 @@ class FollowupDunning(models.Model):
                 "invoice_date": invoice_date,
                 "invoice_user_id": invoice_user_id,
             }
-            for partner_id, company_id, line_id, date_due, invoice_date, invoice_user_id in self.env.cr.fetchall()
+            for partner_id, company_id, line_id, date_due, invoice_date, invoice_user_id in (
+                self.env.cr.fetchall()
+            )
         }
 
     @api.model
@@ -234,7 +244,9 @@ class FollowupDunning(models.Model):
         close the dunnings of the customers who paid. Woken again at the
         next step's time."""
         if auto_commit is None:
-            auto_commit = not modules.module.current_test and not getattr(threading.current_thread(), "testing", False)
+            auto_commit = not modules.module.current_test and not getattr(
+                threading.current_thread(), "testing", False
+            )
         now = fields.Datetime.now()
         references = self._references()
         holds = self._payments_to_reconcile()
@@ -254,7 +266,8 @@ class FollowupDunning(models.Model):
     def _schedule_next_run(self, now):
         self.flush_model(["date_next", "state"])
         self.env.cr.execute(
-            "SELECT MIN(date_next) FROM followup_dunning WHERE state = 'in_progress' AND date_next > %s", [now]
+            "SELECT MIN(date_next) FROM followup_dunning WHERE state = 'in_progress' AND date_next > %s",
+            [now],
         )
         (next_run,) = self.env.cr.fetchone()
         if next_run:
@@ -299,7 +312,9 @@ class FollowupDunning(models.Model):
             reference = references[key]
             vals = {"reference_line_id": reference["line_id"], "plan_id": plans[key].id}
             if dunning.state == "done":
-                vals.update(cycle=dunning.cycle + 1, step_id=False, date_last_action=False, state="in_progress")
+                vals.update(
+                    cycle=dunning.cycle + 1, step_id=False, date_last_action=False, state="in_progress"
+                )
             elif dunning.state == "waiting":
                 dunning.write(vals)
                 continue
@@ -309,7 +324,9 @@ class FollowupDunning(models.Model):
                 vals.update(state="on_hold", hold_reason="payment", date_next=False, next_step_id=False)
             else:
                 vals.update(state="in_progress", hold_reason=False)
-                step, moment = dunning._next_step(plans[key], reference, now, vals.get("step_id", dunning.step_id))
+                step, moment = dunning._next_step(
+                    plans[key], reference, now, vals.get("step_id", dunning.step_id)
+                )
                 vals.update(next_step_id=step.id, date_next=moment)
                 if step and moment <= now:
                     due.append((dunning, step, moment, reference))
@@ -354,7 +371,9 @@ class FollowupDunning(models.Model):
 
     def action_open_actions(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("customer_followup.followup_dunning_action_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "customer_followup.followup_dunning_action_action"
+        )
         action["domain"] = [("dunning_id", "=", self.id)]
         action["context"] = {"default_dunning_id": self.id}
         return action
@@ -363,4 +382,3 @@ class FollowupDunning(models.Model):
         """Run the dunnings right away rather than at the cron's next run."""
         self.env["followup.dunning"]._cron_run(auto_commit=False)
         return True
-

@@ -33,13 +33,15 @@ class FollowupDunningAction(models.Model):
     )
     partner_id = fields.Many2one(related="dunning_id.partner_id", string="Customer", store=True, index=True)
     company_id = fields.Many2one(related="dunning_id.company_id", store=True, index=True)
-    step_id = fields.Many2one("followup.dunning.step", string="Step", readonly=True, ondelete="set null")
+    step_id = fields.Many2one("followup.dunning.step", readonly=True, ondelete="set null")
     name = fields.Char(required=True, readonly=True)
     action_type = fields.Selection(
         ACTION_TYPES, string="Type", required=True, help="The responsible may change it before validating."
     )
     is_automatic = fields.Boolean(string="Automatic", readonly=True)
-    state = fields.Selection(STATES, string="Status", required=True, default="to_do", readonly=True, tracking=True)
+    state = fields.Selection(
+        STATES, string="Status", required=True, default="to_do", readonly=True, tracking=True
+    )
     cycle = fields.Integer(readonly=True)
     date = fields.Datetime(string="Due On", required=True, readonly=True, default=fields.Datetime.now)
     date_done = fields.Datetime(string="Done On", readonly=True)
@@ -49,7 +51,8 @@ class FollowupDunningAction(models.Model):
     note = fields.Html(string="Notes", help="What the responsible did, heard or decided.")
     subject = fields.Char(help="Subject of the e-mail sent when the action is validated.")
     body = fields.Html(
-        string="Message", help="Text of the e-mail, SMS or letter, prepared from the step; edit it before validating."
+        string="Message",
+        help="Text of the e-mail, SMS or letter, prepared from the step; edit it before validating.",
     )
     body_text = fields.Text(compute="_compute_body_text")
     recipient_ids = fields.Many2many(
@@ -59,7 +62,7 @@ class FollowupDunningAction(models.Model):
     )
     attachment_ids = fields.Many2many("ir.attachment", string="Attachments")
     is_registered = fields.Boolean(string="Registered Mail", help="The letter is sent by registered mail.")
-    reason = fields.Text(string="Reason", help="Why the action was ignored or cancelled.")
+    reason = fields.Text(help="Why the action was ignored or cancelled.")
     dispatch_id = fields.Many2one(
         "followup.dispatch", string="Outbox Message", readonly=True, ondelete="set null"
     )
@@ -75,7 +78,9 @@ class FollowupDunningAction(models.Model):
     )
     move_ids = fields.Many2many("account.move", string="Invoices", compute="_compute_move_ids")
     currency_id = fields.Many2one(related="company_id.currency_id")
-    amount = fields.Monetary(string="Amount Due", readonly=True, help="What the customer owed when the action was due.")
+    amount = fields.Monetary(
+        string="Amount Due", readonly=True, help="What the customer owed when the action was due."
+    )
     # Effectiveness: what the customer paid of the covered invoices after the action
     amount_collected_7 = fields.Monetary(string="Collected in 7 Days", readonly=True)
     amount_collected_30 = fields.Monetary(string="Collected in 30 Days", readonly=True)
@@ -130,7 +135,9 @@ class FollowupDunningAction(models.Model):
         dunnings = self.env["followup.dunning"].browse([dunning.id for dunning, *_rest in due])
         listed = dunnings._listed_lines()
         recipients = self._recipients(dunnings.partner_id)
-        texts = self._prepared_texts([(dunning, step) for dunning, step, *_rest in due if not step.is_automatic])
+        texts = self._prepared_texts(
+            [(dunning, step) for dunning, step, *_rest in due if not step.is_automatic]
+        )
         actions = self.sudo().create(
             [
                 {
@@ -160,8 +167,12 @@ class FollowupDunningAction(models.Model):
                     "company_id": action.company_id.id,
                     "channel": action.action_type,
                     "partner_id": recipients[action.partner_id].id,
-                    "mail_template_id": action.step_id.mail_template_id.id if action.action_type == "email" else False,
-                    "sms_template_id": action.step_id.sms_template_id.id if action.action_type == "sms" else False,
+                    "mail_template_id": action.step_id.mail_template_id.id
+                    if action.action_type == "email"
+                    else False,
+                    "sms_template_id": action.step_id.sms_template_id.id
+                    if action.action_type == "sms"
+                    else False,
                     "res_model": "followup.dunning",
                     "res_id": action.dunning_id.id,
                     "origin_model": self._name,
@@ -227,9 +238,13 @@ class FollowupDunningAction(models.Model):
     def _recipients(self, partners):
         """{customer: who its dunning messages go to}: its invoicing contact,
         else the customer itself."""
-        contacts = self.env["res.partner"].sudo().search(
-            [("parent_id", "in", partners.ids), ("type", "=", "invoice"), ("email", "!=", False)],
-            order="id",
+        contacts = (
+            self.env["res.partner"]
+            .sudo()
+            .search(
+                [("parent_id", "in", partners.ids), ("type", "=", "invoice"), ("email", "!=", False)],
+                order="id",
+            )
         )
         recipients = {partner: partner for partner in partners}
         for contact in contacts:
@@ -264,7 +279,9 @@ class FollowupDunningAction(models.Model):
     def _check_responsible(self):
         for action in self:
             if action.state != "to_do":
-                raise UserError(self.env._("%(action)s is not waiting for anyone.", action=action.display_name))
+                raise UserError(
+                    self.env._("%(action)s is not waiting for anyone.", action=action.display_name)
+                )
             if action.user_id != self.env.user:
                 raise UserError(
                     self.env._(
@@ -335,18 +352,20 @@ class FollowupDunningAction(models.Model):
         """End manual actions and let their dunnings go on."""
         now = fields.Datetime.now()
         self.write({"state": state, "date_done": now, "done_user_id": self.env.user.id})
-        self.activity_ids.action_feedback(feedback=self.env._("Validated") if state == "done" else self.reason)
+        self.activity_ids.action_feedback(
+            feedback=self.env._("Validated") if state == "done" else self.reason
+        )
         dunnings = self.sudo().dunning_id.filtered(lambda d: d.state == "waiting")
         dunnings.write({"state": "in_progress", "date_last_action": now})
         self.env.ref("customer_followup.ir_cron_followup_dunning").sudo()._trigger()
 
     def _cancel(self, reason):
         """Cancel actions that were still to happen, their messages and activities."""
-        self = self.sudo()
-        self.dispatch_id._cancel(reason)
-        self.activity_ids.unlink()
+        actions = self.sudo()
+        actions.dispatch_id._cancel(reason)
+        actions.activity_ids.unlink()
         reasons = dict(self.env["followup.dispatch"]._fields["reason"]._description_selection(self.env))
-        self.write({"state": "cancelled", "reason": reasons.get(reason, reason)})
+        actions.write({"state": "cancelled", "reason": reasons.get(reason, reason)})
 
     # ------------------------------------------------------------
     # EFFECTIVENESS
@@ -414,7 +433,9 @@ class FollowupDunningAction(models.Model):
         """{dispatch: attachment ids}: a manual e-mail's attachments, and the
         PDFs of the listed invoices when the step asks for them."""
         actions = self.browse(dispatches.mapped("origin_id")).exists()
-        invoice_pdfs = actions.filtered("step_id.attach_invoices").move_line_ids.move_id._followup_invoice_pdfs()
+        invoice_pdfs = actions.filtered(
+            "step_id.attach_invoices"
+        ).move_line_ids.move_id._followup_invoice_pdfs()
         result = {}
         for dispatch in dispatches:
             action = self.browse(dispatch.origin_id)
@@ -422,7 +443,9 @@ class FollowupDunningAction(models.Model):
                 continue
             ids = list(action.attachment_ids.ids)
             if action.step_id.attach_invoices:
-                ids += [invoice_pdfs[move].id for move in action.move_line_ids.move_id if move in invoice_pdfs]
+                ids += [
+                    invoice_pdfs[move].id for move in action.move_line_ids.move_id if move in invoice_pdfs
+                ]
             result[dispatch] = ids
         return result
 
@@ -432,11 +455,15 @@ class FollowupDunningAction(models.Model):
         customer did not get it, its responsible gets an activity."""
         actions = self.browse(dispatches.mapped("origin_id")).exists()
         if event in ("delivered", "sent"):
-            actions.filtered(lambda a: a.state == "planned").write({"state": "done", "date_done": fields.Datetime.now()})
+            actions.filtered(lambda a: a.state == "planned").write(
+                {"state": "done", "date_done": fields.Datetime.now()}
+            )
             return
         if event not in ("bounced", "failed", "skipped"):
             return
-        actions.filtered(lambda a: a.state == "planned").write({"state": "done", "date_done": fields.Datetime.now()})
+        actions.filtered(lambda a: a.state == "planned").write(
+            {"state": "done", "date_done": fields.Datetime.now()}
+        )
         for action in actions:
             dispatch = dispatches.filtered(lambda d, action=action: d.origin_id == action.id)[:1]
             action.activity_schedule(
@@ -445,7 +472,9 @@ class FollowupDunningAction(models.Model):
                 note=self.env._(
                     "%(message)s: %(state)s (%(reason)s). Check the customer's contact details.",
                     message=dispatch.display_name,
-                    state=dict(dispatch._fields["state"]._description_selection(self.env)).get(dispatch.state),
+                    state=dict(dispatch._fields["state"]._description_selection(self.env)).get(
+                        dispatch.state
+                    ),
                     reason=dispatch.error_message
                     or dict(dispatch._fields["reason"]._description_selection(self.env)).get(dispatch.reason)
                     or "",

@@ -39,7 +39,8 @@ class FollowupDunningPlan(models.Model):
     )
     send_hour = fields.Float(
         default=9.0,
-        help="Time of day, in the company's time zone, at which the automatic actions of a day leave.",
+        help="Time of day at which the automatic actions of a day leave, in the time zone of the "
+        "send policy's working calendar.",
     )
     dunning_count = fields.Integer(string="Customers", compute="_compute_dunning_count")
 

@@ -68,8 +68,8 @@ class FollowupDunningStep(models.Model):
         default="partner_user",
         help="Who handles the manual action; the plan's company's administrator when nobody is set.",
     )
-    user_id = fields.Many2one("res.users", string="User", check_company=True)
-    attach_invoices = fields.Boolean(string="Attach Invoices", help="Attach the PDF of every listed invoice.")
+    user_id = fields.Many2one("res.users", check_company=True)
+    attach_invoices = fields.Boolean(help="Attach the PDF of every listed invoice.")
     is_registered = fields.Boolean(string="Registered Mail")
     trigger_label = fields.Char(string="Trigger", compute="_compute_trigger_label")
 
@@ -85,26 +85,36 @@ class FollowupDunningStep(models.Model):
             reference = references.get(step.trigger_reference, "")
             if step.trigger_days >= 0:
                 step.trigger_label = self.env._(
-                    "%(days)s days after the %(reference)s", days=step.trigger_days, reference=reference.lower()
+                    "%(days)s days after the %(reference)s",
+                    days=step.trigger_days,
+                    reference=reference.lower(),
                 )
             else:
                 step.trigger_label = self.env._(
-                    "%(days)s days before the %(reference)s", days=-step.trigger_days, reference=reference.lower()
+                    "%(days)s days before the %(reference)s",
+                    days=-step.trigger_days,
+                    reference=reference.lower(),
                 )
 
-    @api.constrains("action_type", "is_automatic", "mail_template_id", "sms_template_id", "responsible", "user_id")
+    @api.constrains(
+        "action_type", "is_automatic", "mail_template_id", "sms_template_id", "responsible", "user_id"
+    )
     def _check_automatic(self):
         for step in self:
             if step.is_automatic and step.action_type not in AUTOMATIC_TYPES:
                 raise ValidationError(
-                    self.env._("Step %(step)s: only e-mails and SMS can be sent automatically.", step=step.name)
+                    self.env._(
+                        "Step %(step)s: only e-mails and SMS can be sent automatically.", step=step.name
+                    )
                 )
             if step.is_automatic and not step._template():
                 raise ValidationError(
                     self.env._("Step %(step)s is automatic: choose the template it sends.", step=step.name)
                 )
             if step.responsible == "user" and not step.user_id:
-                raise ValidationError(self.env._("Step %(step)s: choose its responsible user.", step=step.name))
+                raise ValidationError(
+                    self.env._("Step %(step)s: choose its responsible user.", step=step.name)
+                )
 
     def _template(self):
         """The mail or SMS template this step sends, if it sends one."""

@@ -55,7 +55,9 @@ class ResPartner(models.Model):
 
     def action_open_followup_dunning_actions(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("customer_followup.followup_dunning_action_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "customer_followup.followup_dunning_action_action"
+        )
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
         action["context"] = {}
         return action

@@ -67,7 +67,9 @@ class DunningCase(AccountTestInvoicingCommon):
                             "name": "Friendly reminder",
                             "action_type": "email",
                             "trigger_days": 3,
-                            "mail_template_id": cls.env.ref("customer_followup.mail_template_dunning_reminder").id,
+                            "mail_template_id": cls.env.ref(
+                                "customer_followup.mail_template_dunning_reminder"
+                            ).id,
                         }
                     ),
                     Command.create(
@@ -130,7 +132,9 @@ class DunningCase(AccountTestInvoicingCommon):
 
     def run_dunning(self):
         self.Dunning._cron_run()
-        return self.Dunning.search([("partner_id", "=", self.customer.id), ("company_id", "=", self.company.id)])
+        return self.Dunning.search(
+            [("partner_id", "=", self.customer.id), ("company_id", "=", self.company.id)]
+        )
 
     def send(self):
         self.env["followup.dispatch"]._cron_send_due()
@@ -139,7 +143,9 @@ class DunningCase(AccountTestInvoicingCommon):
 @tagged("post_install", "-at_install")
 class TestDunningRun(DunningCase):
     def test_three_overdue_invoices_one_email_listing_all_on_the_right_day(self):
-        invoices = self.invoice(DUE) | self.invoice(date(2025, 10, 7), 250) | self.invoice(date(2025, 10, 8), 40)
+        invoices = (
+            self.invoice(DUE) | self.invoice(date(2025, 10, 7), 250) | self.invoice(date(2025, 10, 8), 40)
+        )
         with freeze_time(at(9, 12)):  # Thursday, 8:00 in Montreal: not yet
             dunning = self.run_dunning()
             self.assertEqual(dunning.next_step_id.name, "Friendly reminder")
@@ -232,13 +238,21 @@ class TestDunningRun(DunningCase):
         with freeze_time(at(9)):
             dunning = self.run_dunning()
         self.assertEqual(
-            dunning.action_ids.move_line_ids.mapped("date_maturity"), [DUE], "only the first instalment is due"
+            dunning.action_ids.move_line_ids.mapped("date_maturity"),
+            [DUE],
+            "only the first instalment is due",
         )
         self.assertEqual(dunning.action_ids.amount, 500.0)
 
     def test_min_delay_postpones_and_never_drops(self):
-        self.plan.step_ids[1].write({"action_type": "email", "is_automatic": True, "trigger_days": 5,
-                                     "mail_template_id": self.plan.step_ids[0].mail_template_id.id})
+        self.plan.step_ids[1].write(
+            {
+                "action_type": "email",
+                "is_automatic": True,
+                "trigger_days": 5,
+                "mail_template_id": self.plan.step_ids[0].mail_template_id.id,
+            }
+        )
         self.invoice(DUE)
         with freeze_time(at(9)):
             dunning = self.run_dunning()
@@ -279,7 +293,9 @@ class TestDunningManualSteps(DunningCase):
         self.assertEqual(dunning.state, "waiting")
         with freeze_time(datetime(2025, 11, 10, 14)):  # far past due+30: still waiting
             dunning = self.run_dunning()
-        self.assertEqual(dunning.action_ids.sorted("date").mapped("name"), ["Friendly reminder", "Phone call"])
+        self.assertEqual(
+            dunning.action_ids.sorted("date").mapped("name"), ["Friendly reminder", "Phone call"]
+        )
 
     def test_validating_lets_the_plan_go_on(self):
         dunning, call = self.reach_the_call()
@@ -379,7 +395,9 @@ class TestDunningStopsAndHolds(DunningCase):
         with freeze_time(at(23)):
             dunning = self.run_dunning()
         self.assertEqual(dunning.cycle, 2)
-        self.assertEqual(dunning.action_ids.filtered(lambda a: a.cycle == 2).mapped("name"), ["Friendly reminder"])
+        self.assertEqual(
+            dunning.action_ids.filtered(lambda a: a.cycle == 2).mapped("name"), ["Friendly reminder"]
+        )
 
     def test_a_blacklisted_address_is_a_reasoned_skip_and_an_activity(self):
         self.env["mail.blacklist"].create({"email": self.customer.email})
@@ -410,7 +428,9 @@ class TestDunningStopsAndHolds(DunningCase):
         self.assertEqual(dunning.line_ids.currency_id, eur)
         self.assertIn("100.00", dunning.amount_summary)
         self.assertEqual(dunning.amount_due, 50.0, "in the company's currency")
-        other_dunning = self.Dunning.search([("partner_id", "=", self.customer.id), ("company_id", "=", other.id)])
+        other_dunning = self.Dunning.search(
+            [("partner_id", "=", self.customer.id), ("company_id", "=", other.id)]
+        )
         self.assertEqual(other_dunning.reference_move_id.company_id, other)
         self.assertFalse(other_dunning.plan_id, "the other company has no plan")
 
@@ -422,7 +442,12 @@ class TestDunningManualEdits(DunningCase):
         super().setUpClass()
         cls.collector.email = "colette@bakery-supplies.example.com"
         cls.accounting = cls.env["res.partner"].create(
-            {"name": "Accounting Dept", "parent_id": cls.customer.id, "type": "invoice", "email": "ap@gagnon.example.com"}
+            {
+                "name": "Accounting Dept",
+                "parent_id": cls.customer.id,
+                "type": "invoice",
+                "email": "ap@gagnon.example.com",
+            }
         )
         cls.owner = cls.env["res.partner"].create(
             {"name": "Marc Gagnon", "parent_id": cls.customer.id, "email": "marc@gagnon.example.com"}
@@ -449,7 +474,9 @@ class TestDunningManualEdits(DunningCase):
                 }
             )
             call.action_validate()
-        dispatches = self.env["followup.dispatch"].search([("origin_id", "=", call.id), ("origin_model", "=", call._name)])
+        dispatches = self.env["followup.dispatch"].search(
+            [("origin_id", "=", call.id), ("origin_model", "=", call._name)]
+        )
         self.assertEqual(dispatches.partner_id, self.accounting | self.owner)
         self.assertEqual(set(dispatches.mapped("state")), {"sent"})
         for mail in dispatches.mail_mail_id:
@@ -470,9 +497,11 @@ class TestDunningManualEdits(DunningCase):
             dunning = self.run_dunning()
         letter = dunning.sudo().action_ids.with_user(self.collector)
         self.assertEqual((letter.action_type, letter.is_registered), ("letter", True))
-        html = self.env["ir.actions.report"]._render_qweb_html(
-            "customer_followup.report_dunning_letter", letter.ids
-        )[0].decode()
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("customer_followup.report_dunning_letter", letter.ids)[0]
+            .decode()
+        )
         self.assertIn("Registered mail", html)
         self.assertIn(dunning.reference_move_id.name, html)
         letter.action_validate()
@@ -505,6 +534,8 @@ class TestDunningEffectiveness(DunningCase):
         self.assertEqual((reminder.amount_collected_7, reminder.amount_collected_30), (300.0, 500.0))
         self.assertEqual((reminder.paid_7_count, reminder.paid_30_count), (0, 1))
         groups = self.env["followup.dunning.action"]._read_group(
-            [("step_id.plan_id", "=", self.plan.id)], ["step_id"], ["paid_30_count:sum", "amount_collected_30:sum"]
+            [("step_id.plan_id", "=", self.plan.id)],
+            ["step_id"],
+            ["paid_30_count:sum", "amount_collected_30:sum"],
         )
         self.assertEqual(groups, [(reminder.step_id, 1, 500.0)])
