@@ -13,6 +13,7 @@ from . import followup_demo
 from . import account_move
 from . import mail_activity
 from . import mail_mail
+from . import mail_template
 from . import mail_notification
 from . import mail_thread
 from . import res_company

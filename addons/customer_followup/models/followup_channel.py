@@ -54,7 +54,8 @@ class FollowupChannel(models.AbstractModel):
         fails is rendered record by record to find which ones fail."""
         try:
             with self.env.cr.savepoint():
-                return template._render_field(field, res_ids, compute_lang=True), {}
+                batch = template.with_context(followup_batch_render=True)
+                return batch._render_field(field, res_ids, compute_lang=True), {}
         except Exception:  # any template error is the user's to fix, not a crash
             rendered, errors = {}, {}
             for res_id in res_ids:

@@ -143,6 +143,9 @@ class FollowupDunning(models.Model):
                 order="date_maturity, id",
             )
         )
+        # read once for all: the per-customer recordsets below prefetch only themselves
+        lines.move_id.mapped("move_type")
+        lines.currency_id.mapped("name")
         by_key = defaultdict(lambda: self.env["account.move.line"])
         for line in lines:
             by_key[line.partner_id.id, line.company_id.id] |= line
@@ -289,7 +292,8 @@ class FollowupDunning(models.Model):
 
     @api.model
     def _run_batch(self, references, holds, now):
-        Dunning = self.sudo()
+        # records of the cron: no "created" note nor follower on each of them
+        Dunning = self.sudo().with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
         dunnings = Dunning.search(
             [
                 ("partner_id", "in", [partner_id for partner_id, _company in references]),

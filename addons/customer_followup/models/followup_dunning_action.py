@@ -138,27 +138,33 @@ class FollowupDunningAction(models.Model):
         texts = self._prepared_texts(
             [(dunning, step) for dunning, step, *_rest in due if not step.is_automatic]
         )
-        actions = self.sudo().create(
-            [
-                {
-                    "dunning_id": dunning.id,
-                    "step_id": step.id,
-                    "name": step.name,
-                    "action_type": step.action_type,
-                    "is_automatic": step.is_automatic,
-                    "state": "planned" if step.is_automatic else "to_do",
-                    "cycle": dunning.cycle,
-                    "date": moment,
-                    "user_id": False if step.is_automatic else self._responsible(step, dunning, reference).id,
-                    "instructions": step.instructions,
-                    "is_registered": step.is_registered,
-                    "recipient_ids": [Command.set(recipients[dunning.partner_id].ids)],
-                    **texts.get((dunning, step), {}),
-                    "move_line_ids": [Command.set(listed[dunning].ids)],
-                    "amount": sum(listed[dunning].mapped("amount_residual")),
-                }
-                for dunning, step, moment, reference in due
-            ]
+        actions = (
+            self.sudo()
+            .with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
+            .create(
+                [
+                    {
+                        "dunning_id": dunning.id,
+                        "step_id": step.id,
+                        "name": step.name,
+                        "action_type": step.action_type,
+                        "is_automatic": step.is_automatic,
+                        "state": "planned" if step.is_automatic else "to_do",
+                        "cycle": dunning.cycle,
+                        "date": moment,
+                        "user_id": False
+                        if step.is_automatic
+                        else self._responsible(step, dunning, reference).id,
+                        "instructions": step.instructions,
+                        "is_registered": step.is_registered,
+                        "recipient_ids": [Command.set(recipients[dunning.partner_id].ids)],
+                        **texts.get((dunning, step), {}),
+                        "move_line_ids": [Command.set(listed[dunning].ids)],
+                        "amount": sum(listed[dunning].mapped("amount_residual")),
+                    }
+                    for dunning, step, moment, reference in due
+                ]
+            )
         )
         automatic = actions.filtered("is_automatic")
         dispatches = self.env["followup.dispatch"]._plan(
@@ -436,10 +442,11 @@ class FollowupDunningAction(models.Model):
         invoice_pdfs = actions.filtered(
             "step_id.attach_invoices"
         ).move_line_ids.move_id._followup_invoice_pdfs()
+        by_id = {action.id: action for action in actions}  # keeps the batch's prefetch
         result = {}
         for dispatch in dispatches:
-            action = self.browse(dispatch.origin_id)
-            if action not in actions:
+            action = by_id.get(dispatch.origin_id)
+            if not action:
                 continue
             ids = list(action.attachment_ids.ids)
             if action.step_id.attach_invoices:

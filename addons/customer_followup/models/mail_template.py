@@ -1,0 +1,50 @@
+from lxml import html
+from markupsafe import Markup
+
+from odoo import api, models
+from odoo.tools import safe_eval
+
+
+class MailTemplate(models.Model):
+    _inherit = "mail.template"
+
+    @api.model
+    def _render_template_qweb(self, template_src, model, res_ids, add_context=None, options=None):
+        """The outbox renders a template for a whole batch: compile its
+        QWeb once for the batch, where Odoo compiles it again for every
+        record (a table of invoices costs ~15 ms to compile). Asked through
+        the context key ``followup_batch_render``; a failing record makes
+        the outbox render record by record, through Odoo's own path."""
+        if (
+            not self.env.context.get("followup_batch_render")
+            or len(res_ids) < 2
+            or not template_src
+            or not self._has_unsafe_expression_template_qweb(template_src, model)
+        ):
+            return super()._render_template_qweb(
+                template_src, model, res_ids, add_context=add_context, options=options
+            )
+        variables = self._render_eval_context()
+        if add_context:
+            variables.update(**add_context)
+        options = dict(options or {})
+        if (
+            not self._unrestricted_rendering
+            and not self.env.is_admin()
+            and not self.env.user.has_group("mail.group_mail_template_editor")
+        ):
+            options["raise_on_forbidden_code_for_model"] = model
+        qweb = self.env["ir.qweb"].with_context(**options)
+        template = html.fragment_fromstring(template_src, create_parent="div")
+        render = None
+        results = {}
+        for record in self.env[model].browse(res_ids):
+            values = dict(variables, object=record)
+            record_qweb = qweb._prepare_environment(values)
+            safe_eval.check_values(values)
+            if render is None:
+                functions, def_name = record_qweb._compile(template)
+                render = functions[def_name]
+            # without the <div> that wraps several nodes into one, as Odoo does
+            results[record.id] = Markup("".join(render(record_qweb, values)))[5:-6]
+        return results

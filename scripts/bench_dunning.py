@@ -1,0 +1,212 @@
+"""One dunning cycle: planning plus sending the automatic e-mails, against
+OCA's account_credit_control doing the same job, on the same data.
+
+Run through ``bash scripts/bench_dunning.sh``, which prepares the database.
+Each customer has ``--invoices`` open invoices, all overdue. First, with
+``--oca-customers`` customers: OCA's credit control run (its lines, then its
+e-mails, a communication per customer) against the dunning cron then the
+outbox, each up to the e-mails in Odoo's mail queue. Then the dunning alone
+with ``--customers`` customers. Figures are printed as lines of
+``name: value``.
+"""
+
+import argparse
+import time
+from datetime import timedelta
+
+import odoo
+from odoo import SUPERUSER_ID, Command, api, fields
+
+CHUNK = 500
+
+
+class Bench:
+    def __init__(self, env, invoices_per_customer):
+        self.env = env
+        self.invoices_per_customer = invoices_per_customer
+        self.customers = env["res.partner"]
+        self.today = fields.Date.context_today(env["res.partner"])
+        company = env.company
+        if not env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", company.id)]):
+            env["account.chart.template"].try_loading("generic_coa", company=company, install_demo=False)
+        self.journal = env["account.journal"].search(
+            [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
+        )
+        # no working calendar: the messages of the cycle leave at once
+        policy = env["followup.policy"].create({"name": "Bench: any time", "company_id": company.id})
+        self.plan = env["followup.dunning.plan"].create(
+            {
+                "name": "Bench dunning",
+                "policy_id": policy.id,
+                "min_delay_days": 0,
+                "send_hour": 0.0,
+                "step_ids": [
+                    Command.create(
+                        {
+                            "name": "Reminder",
+                            "action_type": "email",
+                            "trigger_days": 3,
+                            "mail_template_id": env.ref(
+                                "customer_followup.mail_template_dunning_reminder"
+                            ).id,
+                        }
+                    )
+                ],
+            }
+        )
+        company.followup_dunning_plan_id = self.plan
+        env.cr.commit()
+
+    def grow_to(self, count):
+        """Customers up to ``count``, each with its overdue posted invoices."""
+        env = self.env
+        for start in range(len(self.customers), count, CHUNK):
+            stop = min(start + CHUNK, count)
+            customers = env["res.partner"].create(
+                [
+                    {"name": f"Customer {index}", "email": f"customer{index}@example.com", "is_company": True}
+                    for index in range(start, stop)
+                ]
+            )
+            moves = env["account.move"].create(
+                [
+                    {
+                        "move_type": "out_invoice",
+                        "journal_id": self.journal.id,
+                        "partner_id": customer.id,
+                        "invoice_date": self.today - timedelta(days=40 + number),
+                        "invoice_date_due": self.today - timedelta(days=10 + number),
+                        "invoice_payment_term_id": False,
+                        "invoice_line_ids": [
+                            Command.create({"name": "Service", "price_unit": 100 + number, "tax_ids": []})
+                        ],
+                    }
+                    for customer in customers
+                    for number in range(self.invoices_per_customer)
+                ]
+            )
+            moves.action_post()
+            self.customers |= customers
+            env.cr.commit()
+            env.invalidate_all()
+
+    def measure(self, run):
+        env = self.env
+        env.flush_all()
+        env.invalidate_all()
+        queries = odoo.sql_db.sql_counter
+        start = time.perf_counter()
+        run()
+        env.flush_all()
+        seconds = time.perf_counter() - start
+        queries = odoo.sql_db.sql_counter - queries
+        env.cr.commit()
+        return seconds, queries
+
+    def count_mails(self, model):
+        return self.env["mail.mail"].search_count([("model", "=", model)])
+
+    def run_dunning(self):
+        self.env["followup.dunning"]._cron_run(auto_commit=False)
+        self.env["followup.dispatch"]._cron_send_due(batch_size=1000, max_batches=100, auto_commit=False)
+
+    def reset_dunning(self):
+        """Forget the cycle, so that the next run starts it again."""
+        for table in ("followup_dunning_action", "followup_dunning", "followup_dispatch"):
+            self.env.cr.execute(f"DELETE FROM {table}")
+        self.env.cr.execute(
+            "DELETE FROM mail_mail USING mail_message message"
+            " WHERE message.id = mail_mail.mail_message_id AND message.model = 'followup.dunning'"
+        )
+        self.env.cr.commit()
+        self.env.invalidate_all()
+
+    def run_oca(self):
+        """OCA's credit control run, as its users do it: generate the lines,
+        mark them ready, send their e-mails (a communication per customer).
+        Without the PDF summary its template attaches: printing needs Odoo's
+        web server, and it is a cost the dunning e-mails do not have."""
+        env = self.env
+        policy = env.ref("account_credit_control.credit_control_3_time")
+        template = env.ref("account_credit_control.email_template_credit_control_base")
+        template.report_template_ids = [Command.clear()]
+        receivable = env["account.account"].search(
+            [("account_type", "=", "asset_receivable"), ("company_ids", "in", env.company.id)]
+        )
+        policy.account_ids = [Command.set(receivable.ids)]
+        env.cr.commit()
+
+        def run():
+            credit_run = env["credit.control.run"].create(
+                {"date": self.today, "policy_ids": [Command.set(policy.ids)]}
+            )
+            credit_run.generate_credit_lines()
+            credit_run.set_to_ready_lines()
+            credit_run.run_channel_action()
+
+        return run
+
+
+def report(name, value):
+    print(f"{name}: {value}", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--addons-path", required=True)
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--customers", type=int, default=10000)
+    parser.add_argument("--invoices", type=int, default=5)
+    parser.add_argument("--oca-customers", type=int, default=1000)
+    args = parser.parse_args()
+    odoo.tools.config.parse_config(
+        ["-c", args.config, "--addons-path", args.addons_path, "-d", args.database, "--log-level=warn"]
+    )
+    registry = odoo.modules.registry.Registry(args.database)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True, "mail_create_nolog": True})
+        bench = Bench(env, args.invoices)
+
+        bench.grow_to(args.oca_customers)
+        customers = len(bench.customers)
+        report("customers (same data for both)", customers)
+        report("open invoices per customer", args.invoices)
+        oca_mails = bench.count_mails("credit.control.communication")
+        oca = bench.measure(bench.run_oca())
+        oca_mails = bench.count_mails("credit.control.communication") - oca_mails
+        ours = bench.measure(bench.run_dunning)
+        our_mails = bench.count_mails("followup.dunning")
+        report("OCA credit control (lines + e-mails, no PDF): seconds", f"{oca[0]:.2f}")
+        report("OCA credit control: e-mails queued", oca_mails)
+        report("OCA credit control: s/customer", f"{oca[0] / customers:.4f}")
+        report("OCA credit control: queries/customer", f"{oca[1] / customers:.1f}")
+        report("dunning (cron + outbox): seconds", f"{ours[0]:.2f}")
+        report("dunning: e-mails queued", our_mails)
+        report("dunning: s/customer", f"{ours[0] / customers:.4f}")
+        report("dunning: queries/customer", f"{ours[1] / customers:.2f}")
+        report("ratio OCA/dunning seconds per customer", f"{oca[0] / ours[0]:.1f}")
+
+        bench.reset_dunning()
+        bench.grow_to(args.customers)
+        customers = len(bench.customers)
+        invoices = env["account.move"].search_count(
+            [("move_type", "=", "out_invoice"), ("state", "=", "posted")]
+        )
+        plan = bench.measure(lambda: env["followup.dunning"]._cron_run(auto_commit=False))
+        send = bench.measure(
+            lambda: env["followup.dispatch"]._cron_send_due(
+                batch_size=1000, max_batches=100, auto_commit=False
+            )
+        )
+        report("customers", customers)
+        report("open invoices", invoices)
+        report("dunning cycle: plan seconds", f"{plan[0]:.2f}")
+        report("dunning cycle: send seconds", f"{send[0]:.2f}")
+        report("dunning cycle: total seconds", f"{plan[0] + send[0]:.2f}")
+        report("dunning cycle: e-mails queued", bench.count_mails("followup.dunning"))
+        report("dunning cycle: queries/customer", f"{(plan[1] + send[1]) / customers:.2f}")
+
+
+if __name__ == "__main__":
+    main()
