@@ -19,7 +19,7 @@ cleanup() {
     rm -rf "$OCA_DIR"
 }
 trap cleanup EXIT
-"$PYTHON" -m pip install -q --no-deps --target "$OCA_DIR" "odoo-addon-account_credit_control>=18.0,<18.1"
+PIP_ROOT_USER_ACTION=ignore "$PYTHON" -m pip install -q --disable-pip-version-check --no-deps --target "$OCA_DIR" "odoo-addon-account_credit_control>=18.0,<18.1"
 ADDONS_PATH="$(odoo_addons_path),$OCA_DIR/odoo/addons"
 odoo_bin -c odoo.conf --addons-path="$ADDONS_PATH" -d "$DB" \
     -i customer_followup,account_credit_control --without-demo=all --stop-after-init --log-level=warn

@@ -7,7 +7,8 @@ import psycopg2.errors
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+
+from .bulk_write import write_rows
 
 _logger = logging.getLogger(__name__)
 
@@ -826,37 +827,7 @@ class FollowupDispatch(models.Model):
     def _apply_outcomes(self, outcomes):
         """Write each row's outcome in one query per set of columns and return
         the rows of ``self`` that had none, i.e. that go on to the next check."""
-        by_columns = defaultdict(list)
-        for dispatch, vals in outcomes.items():
-            by_columns[tuple(sorted(vals))].append((dispatch.id, vals))
-        for columns, rows in by_columns.items():
-            self._write_rows(columns, rows)
+        write_rows(self, outcomes)
         if outcomes:
             self.browse([d.id for d in outcomes]).invalidate_recordset()
         return self.filtered(lambda d: d not in outcomes)
-
-    def _write_rows(self, columns, rows):
-        """One UPDATE for many rows with different values: the per-row results
-        of a batch would otherwise cost one query each. Column names come from
-        this model's fields, values are parameters."""
-        self.flush_model(list(columns))
-        fields_ = [self._fields[name] for name in columns]
-        row_code = "(%s" + "".join(f", %s::{field.column_type[1]}" for field in fields_) + ")"
-        values = SQL(", ").join(
-            SQL(row_code, record_id, *(field.convert_to_column(vals[field.name], self) for field in fields_))
-            for record_id, vals in rows
-        )
-        self.env.cr.execute(
-            SQL(
-                "UPDATE %s AS t SET %s, write_date = %s, write_uid = %s"
-                " FROM (VALUES %s) AS v(%s) WHERE t.id = v.id",
-                SQL.identifier(self._table),
-                SQL(", ").join(
-                    SQL("%s = v.%s", SQL.identifier(name), SQL.identifier(name)) for name in columns
-                ),
-                fields.Datetime.now(),
-                self.env.uid,
-                values,
-                SQL(", ").join(SQL.identifier(name) for name in ("id", *columns)),
-            )
-        )

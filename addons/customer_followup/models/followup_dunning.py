@@ -6,6 +6,8 @@ from datetime import timedelta
 from odoo import api, fields, models, modules
 from odoo.tools import SQL, format_amount, split_every
 
+from .bulk_write import write_rows
+
 _logger = logging.getLogger(__name__)
 
 STATES = [
@@ -287,8 +289,8 @@ class FollowupDunning(models.Model):
         paid.write({"state": "done", "hold_reason": False, "date_next": False, "next_step_id": False})
         pending = paid.action_ids.filtered(lambda action: action.state in ("planned", "to_do"))
         pending._cancel("invoice_paid")
-        for dunning in paid:
-            dunning.message_post(body=self.env._("Every invoice is paid: the dunning stops."))
+        body = self.env._("Every invoice is paid: the dunning stops.")
+        paid._message_log_batch(dict.fromkeys(paid.ids, body))
 
     @api.model
     def _run_batch(self, references, holds, now):
@@ -300,7 +302,11 @@ class FollowupDunning(models.Model):
                 ("company_id", "in", list({company_id for _partner, company_id in references})),
             ]
         )
-        by_key = {(d.partner_id.id, d.company_id.id): d for d in dunnings}
+        by_key = {
+            key: dunning
+            for dunning in dunnings
+            if (key := (dunning.partner_id.id, dunning.company_id.id)) in references
+        }
         missing = [key for key in references if key not in by_key]
         if missing:
             created = Dunning.create(
@@ -309,33 +315,37 @@ class FollowupDunning(models.Model):
             by_key.update(zip(missing, created, strict=True))
         plans = self._plans(by_key)
         today = fields.Date.context_today(self)
-        due = []
+        due, changes = [], {}
         for key, dunning in by_key.items():
-            if key not in references:
-                continue
             reference = references[key]
             vals = {"reference_line_id": reference["line_id"], "plan_id": plans[key].id}
             if dunning.state == "done":
-                vals.update(
-                    cycle=dunning.cycle + 1, step_id=False, date_last_action=False, state="in_progress"
-                )
-            elif dunning.state == "waiting":
-                dunning.write(vals)
-                continue
-            if dunning.date_promise and dunning.date_promise >= today:
+                vals.update(cycle=dunning.cycle + 1, step_id=False, state="in_progress")
+            if dunning.state == "waiting":
+                pass
+            elif dunning.date_promise and dunning.date_promise >= today:
                 vals.update(state="on_hold", hold_reason="promise", date_next=False, next_step_id=False)
             elif key in holds:
                 vals.update(state="on_hold", hold_reason="payment", date_next=False, next_step_id=False)
             else:
                 vals.update(state="in_progress", hold_reason=False)
                 step, moment = dunning._next_step(
-                    plans[key], reference, now, vals.get("step_id", dunning.step_id)
+                    plans[key], reference, now, dunning.step_id if "step_id" not in vals else vals["step_id"]
                 )
                 vals.update(next_step_id=step.id, date_next=moment)
                 if step and moment <= now:
                     due.append((dunning, step, moment, reference))
-            dunning.write(vals)
+            changes[dunning] = dunning._changed(vals)
+        write_rows(self, {dunning: vals for dunning, vals in changes.items() if vals})
         self.env["followup.dunning.action"]._execute(due)
+
+    def _changed(self, vals):
+        """The values of ``vals`` that differ from those of ``self``."""
+        self.ensure_one()
+        current = {
+            name: self[name].id if self._fields[name].type == "many2one" else self[name] for name in vals
+        }
+        return {name: value for name, value in vals.items() if (value or False) != (current[name] or False)}
 
     @api.model
     def _plans(self, by_key):

@@ -1,6 +1,7 @@
 from odoo import Command, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 
+from .bulk_write import write_rows
 from .followup_dunning_step import ACTION_TYPES
 
 STATES = [
@@ -192,26 +193,31 @@ class FollowupDunningAction(models.Model):
                 for action in automatic
             ]
         )
-        dispatch_by_action = {dispatch.origin_id: dispatch for dispatch in dispatches}
-        for action in automatic:
-            action.dispatch_id = dispatch_by_action.get(action.id)
-        manual = actions - automatic
-        manual._schedule_activities()
+        dispatch_by_action = {dispatch.origin_id: dispatch.id for dispatch in dispatches}
+        write_rows(
+            self,
+            {
+                action: {"dispatch_id": dispatch_by_action[action.id]}
+                for action in automatic
+                if action.id in dispatch_by_action
+            },
+        )
+        (actions - automatic)._schedule_activities()
         now = fields.Datetime.now()
+        progress = {}
         for action, (dunning, step, _moment, reference) in zip(actions, due, strict=True):
             # a late start acts now: the minimum delay counts from now
             done_at = max(action.date, now)
             next_step, date_next = dunning._next_step(step.plan_id, reference, now, step, done_at)
-            dunning.write(
-                {
-                    "step_id": step.id,
-                    "date_last_action": done_at,
-                    "state": "in_progress" if action.is_automatic else "waiting",
-                    "next_step_id": next_step.id,
-                    # a manual action holds the plan: no date until it is done
-                    "date_next": date_next if action.is_automatic else False,
-                }
-            )
+            progress[dunning] = {
+                "step_id": step.id,
+                "date_last_action": done_at,
+                "state": "in_progress" if action.is_automatic else "waiting",
+                "next_step_id": next_step.id,
+                # a manual action holds the plan: no date until it is done
+                "date_next": date_next if action.is_automatic else False,
+            }
+        write_rows(dunnings, progress)
         return actions
 
     @api.model
@@ -267,16 +273,26 @@ class FollowupDunningAction(models.Model):
         return dunning.partner_id.user_id or step.user_id or self.env.ref("base.user_admin")
 
     def _schedule_activities(self):
+        """The activities of manual actions, for their responsible, created together."""
+        if not self:
+            return
         call = self.env.ref("mail.mail_activity_data_call")
         todo = self.env.ref("mail.mail_activity_data_todo")
-        for action in self:
-            action.activity_schedule(
-                activity_type_id=(call if action.action_type == "call" else todo).id,
-                summary=action.name,
-                note=action.instructions,
-                user_id=action.user_id.id,
-                date_deadline=fields.Date.context_today(action),
-            )
+        today = fields.Date.context_today(self)
+        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(
+            [
+                {
+                    "res_model_id": self.env["ir.model"]._get_id(self._name),
+                    "res_id": action.id,
+                    "activity_type_id": (call if action.action_type == "call" else todo).id,
+                    "summary": action.name,
+                    "note": action.instructions,
+                    "user_id": action.user_id.id,
+                    "date_deadline": today,
+                }
+                for action in self
+            ]
+        )
 
     # ------------------------------------------------------------
     # THE RESPONSIBLE'S DECISIONS

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from odoo import Command, fields
+from odoo import Command, fields, sql_db
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import freeze_time, new_test_user, tagged
 
@@ -539,3 +539,90 @@ class TestDunningEffectiveness(DunningCase):
             ["paid_30_count:sum", "amount_collected_30:sum"],
         )
         self.assertEqual(groups, [(reminder.step_id, 1, 500.0)])
+
+
+@tagged("post_install", "-at_install")
+class TestDunningBadInput(DunningCase):
+    def test_a_customer_without_email_is_a_reasoned_skip_and_an_activity(self):
+        self.customer.write({"email": False, "user_id": self.collector.id})
+        self.invoice(DUE)
+        with freeze_time(at(9)):
+            dunning = self.run_dunning()
+            self.send()
+        action = dunning.action_ids
+        self.assertEqual((action.dispatch_id.state, action.dispatch_id.reason), ("skipped", "no_email"))
+        self.assertEqual(action.activity_ids.user_id, self.collector)
+        self.assertIn("No e-mail address", action.activity_ids.note)
+
+    def test_an_invalid_phone_for_an_sms_step(self):
+        self.plan.step_ids[0].write(
+            {
+                "action_type": "sms",
+                "is_automatic": True,
+                "sms_template_id": self.env.ref("customer_followup.sms_template_dunning_reminder").id,
+            }
+        )
+        self.customer.mobile = "12"
+        self.invoice(DUE)
+        with freeze_time(at(9)):
+            dunning = self.run_dunning()
+            self.send()
+        self.assertEqual(dunning.action_ids.dispatch_id.reason, "invalid_phone")
+        self.assertTrue(dunning.action_ids.activity_ids)
+
+    def test_a_template_error_fails_that_message_and_the_others_go_on(self):
+        broken = self.env["mail.template"].create(
+            {
+                "name": "Broken",
+                "model_id": self.env["ir.model"]._get_id("followup.dunning"),
+                "subject": "Reminder",
+                "body_html": "<p t-out='object.partner_id.no_such_field'/>",
+            }
+        )
+        other_plan = self.plan.copy({"name": "Broken plan"})
+        other_plan.step_ids[0].mail_template_id = broken
+        other = self.env["res.partner"].create({"name": "Garage Roy", "email": "roy@example.com"})
+        other.with_company(self.company).followup_dunning_plan_id = other_plan
+        self.invoice(DUE)
+        self.invoice(DUE, partner=other)
+        with freeze_time(at(9)):
+            dunning = self.run_dunning()
+            self.send()
+        broken_dispatch = self.Dunning.search([("partner_id", "=", other.id)]).action_ids.dispatch_id
+        self.assertEqual((broken_dispatch.state, broken_dispatch.reason), ("failed", "render_error"))
+        self.assertEqual(dunning.action_ids.dispatch_id.state, "sent")
+
+    def test_an_invoice_reset_to_draft_leaves_the_dunning(self):
+        invoice = self.invoice(DUE)
+        with freeze_time(at(8)):
+            dunning = self.run_dunning()
+        invoice.button_draft()
+        invoice.unlink()
+        with freeze_time(at(9)):
+            dunning = self.run_dunning()
+        self.assertEqual(dunning.state, "done")
+        self.assertFalse(dunning.action_ids)
+
+
+@tagged("post_install", "-at_install")
+class TestDunningCost(DunningCase):
+    def count_queries(self, customers):
+        for customer in customers:
+            self.invoice(DUE, partner=customer)
+            self.invoice(date(2025, 10, 7), partner=customer)
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = sql_db.sql_counter
+        with freeze_time(at(9)):
+            self.Dunning._cron_run()
+        self.env.flush_all()
+        return sql_db.sql_counter - before
+
+    def test_the_cron_costs_the_same_queries_for_3_or_9_customers(self):
+        partners = self.env["res.partner"].create(
+            [{"name": f"Customer {index}", "email": f"c{index}@example.com"} for index in range(13)]
+        )
+        self.count_queries(partners[:1])  # warms the caches (templates, plans)
+        three = self.count_queries(partners[1:4])
+        nine = self.count_queries(partners[4:13])
+        self.assertEqual(three, nine, "set-based: no query per customer")

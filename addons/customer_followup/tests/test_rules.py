@@ -502,6 +502,7 @@ class TestRuleConfiguration(FollowupRuleCase):
         copies = self.Rule.search(family[1].action_copy_to_locations()["domain"])
         self.assertEqual(copies.location_id.mapped("name"), ["West"], "Only the new location gets a copy")
 
+    @freeze_time(FollowupCase.MONDAY_OPEN)  # sent at once: inside the policy's working hours
     def test_copy_of_a_rule_without_location_replaces_it(self):
         model_id = self.env["ir.model"]._get_id("res.partner")
         north, south = self.env["followup.location"].create(
