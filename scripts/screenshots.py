@@ -12,6 +12,44 @@ SCREENS = [
     ("what_will_go_out.png", "/odoo/action-customer_followup.followup_dispatch_action_preview"),
     ("rules.png", "/odoo/action-customer_followup.followup_rule_action"),
     ("policies.png", "/odoo/action-customer_followup.followup_policy_action"),
+    ("dunning.png", "/odoo/action-customer_followup.followup_dunning_action"),
+    (
+        "dunning_actions.png",
+        "/odoo/action-customer_followup.followup_dunning_action_action?view_type=activity",
+    ),
+]
+# (file, list to open, the row to click, what the form shows when it is ready)
+FORMS = [
+    (
+        "rule_form.png",
+        "/odoo/action-customer_followup.followup_rule_action",
+        ".o_data_row td[name=name]",
+        ".o_form_view",
+    ),
+    (
+        "work_order.png",
+        "/odoo/action-repair.action_repair_order_tree",
+        ".o_data_row td[name=name]",
+        "button[name=action_followup_dispatches]",
+    ),
+    (
+        "dunning_form.png",
+        "/odoo/action-customer_followup.followup_dunning_action",
+        ".o_data_row:has(td:text('Boulangerie Gagnon')) td[name=partner_id]",
+        ".o_form_view .o_field_widget[name=line_ids] .o_data_row",
+    ),
+    (
+        "dunning_plan.png",
+        "/odoo/action-customer_followup.followup_dunning_plan_action",
+        ".o_data_row td[name=name]",
+        ".o_form_view .o_field_widget[name=step_ids] .o_data_row",
+    ),
+    (
+        "dunning_manual_action.png",
+        "/odoo/action-customer_followup.followup_dunning_action_action",
+        ".o_data_row:has(td:text('Garage Tremblay')) td[name=name]",
+        "button[name=action_validate]",
+    ),
 ]
 
 
@@ -35,19 +73,14 @@ def main():
             page.wait_for_timeout(1500)
             page.screenshot(path=out / name)
             print(f"{out / name}", flush=True)
-        # a rule's form, and a work order with its follow-ups button and chatter
-        page.goto(args.url + SCREENS[2][1])
-        page.wait_for_selector(".o_data_row")
-        page.click(".o_data_row td[name=name]")
-        page.wait_for_selector(".o_form_view")
-        page.wait_for_timeout(1000)
-        page.screenshot(path=out / "rule_form.png")
-        page.goto(args.url + "/odoo/action-repair.action_repair_order_tree")
-        page.wait_for_selector(".o_data_row")
-        page.click(".o_data_row td[name=name]")
-        page.wait_for_selector("button[name=action_followup_dispatches]")
-        page.wait_for_timeout(1500)
-        page.screenshot(path=out / "work_order.png")
+        for name, path, row, ready in FORMS:
+            page.goto(args.url + path)
+            page.wait_for_selector(".o_data_row")
+            page.click(row)
+            page.wait_for_selector(ready)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=out / name)
+            print(f"{out / name}", flush=True)
         browser.close()
 
 

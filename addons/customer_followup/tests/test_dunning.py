@@ -626,3 +626,51 @@ class TestDunningCost(DunningCase):
         three = self.count_queries(partners[1:4])
         nine = self.count_queries(partners[4:13])
         self.assertEqual(three, nine, "set-based: no query per customer")
+
+
+@tagged("post_install", "-at_install")
+class TestDunningTiming(DunningCase):
+    def test_a_step_counted_from_the_invoice_date(self):
+        reminder = self.plan.step_ids[0]
+        reminder.write({"trigger_reference": "invoice_date", "trigger_days": 33})
+        self.invoice(DUE)  # invoiced 30 days before its due date
+        with freeze_time(at(8)):
+            dunning = self.run_dunning()
+        self.assertEqual(dunning.date_next, at(9), "invoice date + 33 days = due date + 3")
+
+    def test_a_step_before_the_due_date(self):
+        self.plan.step_ids[0].trigger_days = -2
+        self.invoice(date(2025, 10, 10))
+        with freeze_time(at(8)):
+            dunning = self.run_dunning()
+        self.assertEqual(dunning.action_ids.name, "Friendly reminder")
+        self.assertEqual(
+            dunning.action_ids.move_line_ids.date_maturity, date(2025, 10, 10), "not due yet, listed"
+        )
+
+    def test_a_public_holiday_moves_the_email_to_the_next_working_day(self):
+        self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Thanksgiving",
+                "calendar_id": self.calendar.id,
+                "date_from": datetime(2025, 10, 9, 4, 0),
+                "date_to": datetime(2025, 10, 10, 3, 59),
+            }
+        )
+        self.invoice(DUE)
+        with freeze_time(at(9)):
+            dunning = self.run_dunning()
+        self.assertEqual(dunning.action_ids.dispatch_id.date_earliest, at(10), "Friday 9:00 in Montreal")
+
+    def test_a_bounce_gives_the_responsible_an_activity(self):
+        self.customer.user_id = self.collector
+        self.invoice(DUE)
+        with freeze_time(at(9)):
+            dunning = self.run_dunning()
+            self.send()
+        dispatch = dunning.action_ids.dispatch_id
+        dispatch.mail_message_id.notification_ids.sudo().write(
+            {"notification_status": "bounce", "failure_type": "mail_bounce"}
+        )
+        self.assertEqual(dispatch.state, "bounced")
+        self.assertEqual(dunning.action_ids.activity_ids.user_id, self.collector)
