@@ -295,7 +295,9 @@ class FollowupDunning(models.Model):
     @api.model
     def _run_batch(self, references, holds, now):
         # records of the cron: no "created" note nor follower on each of them
-        Dunning = self.sudo().with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
+        Dunning = self.sudo().with_context(
+            mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True
+        )
         dunnings = Dunning.search(
             [
                 ("partner_id", "in", [partner_id for partner_id, _company in references]),

@@ -141,7 +141,7 @@ class FollowupDunningAction(models.Model):
         )
         actions = (
             self.sudo()
-            .with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
+            .with_context(mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True)
             .create(
                 [
                     {
