@@ -382,7 +382,10 @@ class FollowupDunning(models.Model):
         moment = moments[step]
         date_last_action = date_last_action or self.date_last_action
         if date_last_action and plan.min_delay_days:
-            moment = max(moment, date_last_action + timedelta(days=plan.min_delay_days))
+            earliest = date_last_action + timedelta(days=plan.min_delay_days)
+            if earliest > moment:
+                # postponed to the plan's send hour of the first day the delay allows
+                moment = plan._at_send_hour(earliest)
         return step, moment
 
     def action_open_actions(self):

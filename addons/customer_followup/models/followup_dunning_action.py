@@ -147,7 +147,7 @@ class FollowupDunningAction(models.Model):
                     {
                         "dunning_id": dunning.id,
                         "step_id": step.id,
-                        "name": step.name,
+                        "name": self._in_lang(step, dunning, reference).name,
                         "action_type": step.action_type,
                         "is_automatic": step.is_automatic,
                         "state": "planned" if step.is_automatic else "to_do",
@@ -156,7 +156,7 @@ class FollowupDunningAction(models.Model):
                         "user_id": False
                         if step.is_automatic
                         else self._responsible(step, dunning, reference).id,
-                        "instructions": step.instructions,
+                        "instructions": self._in_lang(step, dunning, reference).instructions,
                         "is_registered": step.is_registered,
                         "recipient_ids": [Command.set(recipients[dunning.partner_id].ids)],
                         **texts.get((dunning, step), {}),
@@ -219,6 +219,16 @@ class FollowupDunningAction(models.Model):
             }
         write_rows(dunnings, progress)
         return actions
+
+    @api.model
+    def _in_lang(self, step, dunning, reference):
+        """``step`` in the language of who reads the action: its responsible
+        for a manual one, the company's for the history of automatic ones."""
+        if step.is_automatic:
+            lang = dunning.company_id.partner_id.lang
+        else:
+            lang = self._responsible(step, dunning, reference).lang
+        return step.with_context(lang=lang or self.env.lang)
 
     @api.model
     def _prepared_texts(self, dunning_steps):

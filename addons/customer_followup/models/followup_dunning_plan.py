@@ -1,4 +1,4 @@
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import pytz
 
@@ -76,8 +76,20 @@ class FollowupDunningPlan(models.Model):
         """UTC time at which ``step`` is due for ``reference``: its day at
         the plan's send hour, in the time zone of the plan's working calendar."""
         self.ensure_one()
-        day = step._trigger_date(reference)
-        tz = pytz.timezone(self.policy_id.resource_calendar_id.tz or self.company_id.partner_id.tz or "UTC")
+        return self._send_hour_of(step._trigger_date(reference))
+
+    def _send_hour_of(self, day):
+        """UTC time of the plan's send hour on ``day``, in its calendar's time zone."""
         hours, minutes = divmod(round(self.send_hour * 60), 60)
-        local = tz.localize(datetime.combine(day, time(hours, minutes)))
+        local = self._tz().localize(datetime.combine(day, time(hours, minutes)))
         return local.astimezone(pytz.utc).replace(tzinfo=None)
+
+    def _at_send_hour(self, moment):
+        """The first send hour of the plan at or after the UTC time ``moment``."""
+        self.ensure_one()
+        day = pytz.utc.localize(moment).astimezone(self._tz()).date()
+        at = self._send_hour_of(day)
+        return at if at >= moment else self._send_hour_of(day + timedelta(days=1))
+
+    def _tz(self):
+        return pytz.timezone(self.policy_id.resource_calendar_id.tz or self.company_id.partner_id.tz or "UTC")

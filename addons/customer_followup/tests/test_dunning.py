@@ -265,6 +265,20 @@ class TestDunningRun(DunningCase):
             dunning = self.run_dunning()
         self.assertEqual(len(dunning.action_ids), 2)
 
+    def test_a_delay_counted_from_a_late_action_waits_for_the_send_hour(self):
+        self.plan.step_ids[1].write(
+            {
+                "action_type": "email",
+                "is_automatic": True,
+                "trigger_days": 5,
+                "mail_template_id": self.plan.step_ids[0].mail_template_id.id,
+            }
+        )
+        self.invoice(DUE)
+        with freeze_time(at(9, 20)):  # the reminder leaves late, at 16:00 in Montreal
+            dunning = self.run_dunning()
+        self.assertEqual(dunning.date_next, at(15), "5 days later is the 14th at 16:00: the 15th at 9:00")
+
     def test_late_start_jumps_to_the_step_reached(self):
         self.invoice(DUE)
         with freeze_time(at(20)):  # due+14: the call is the step reached
