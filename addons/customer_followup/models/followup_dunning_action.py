@@ -288,7 +288,6 @@ class FollowupDunningAction(models.Model):
             return
         call = self.env.ref("mail.mail_activity_data_call")
         todo = self.env.ref("mail.mail_activity_data_todo")
-        today = fields.Date.context_today(self)
         self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(
             [
                 {
@@ -298,7 +297,8 @@ class FollowupDunningAction(models.Model):
                     "summary": action.name,
                     "note": action.instructions,
                     "user_id": action.user_id.id,
-                    "date_deadline": today,
+                    # today for the responsible, wherever the cron runs
+                    "date_deadline": fields.Date.context_today(action.with_context(tz=action.user_id.tz)),
                 }
                 for action in self
             ]

@@ -688,3 +688,21 @@ class TestDunningTiming(DunningCase):
         )
         self.assertEqual(dispatch.state, "bounced")
         self.assertEqual(dunning.action_ids.activity_ids.user_id, self.collector)
+
+
+@tagged("post_install", "-at_install")
+class TestDunningHistory(DunningCase):
+    def test_the_customer_and_each_invoice_show_their_actions(self):
+        first, second = self.invoice(DUE), self.invoice(DUE, 50)
+        with freeze_time(at(9)):
+            dunning = self.run_dunning()
+        action = dunning.action_ids
+        self.assertEqual(self.customer.followup_dunning_action_count, 1)
+        self.assertEqual((first.followup_dunning_action_count, second.followup_dunning_action_count), (1, 1))
+        for record in (self.customer, first):
+            window = record.action_open_followup_dunning_actions()
+            self.assertEqual(self.env["followup.dunning.action"].search(window["domain"]), action)
+        self.assertEqual(
+            self.env["followup.dunning.action"].search(dunning.action_open_actions()["domain"]), action
+        )
+        self.assertEqual(self.Dunning.search(self.plan.action_open_dunnings()["domain"]), dunning)
