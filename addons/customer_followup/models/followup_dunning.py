@@ -19,6 +19,7 @@ STATES = [
 HOLD_REASONS = [
     ("promise", "Promise to pay"),
     ("payment", "Payment to reconcile"),
+    ("no_plan", "No active plan"),
 ]
 # The customer documents a dunning chases, and those that lower what is owed.
 INVOICE_TYPES = ("out_invoice", "out_receipt")
@@ -329,6 +330,9 @@ class FollowupDunning(models.Model):
                 vals.update(state="on_hold", hold_reason="promise", date_next=False, next_step_id=False)
             elif key in holds:
                 vals.update(state="on_hold", hold_reason="payment", date_next=False, next_step_id=False)
+            elif not plans[key].active:
+                # an archived plan, or none for the company: said, not silently ignored
+                vals.update(state="on_hold", hold_reason="no_plan", date_next=False, next_step_id=False)
             else:
                 vals.update(state="in_progress", hold_reason=False)
                 step, moment = dunning._next_step(

@@ -431,6 +431,7 @@ class TestDunningStopsAndHolds(DunningCase):
             dunning = self.run_dunning()
         self.assertFalse(dunning.action_ids)
         self.assertFalse(dunning.next_step_id)
+        self.assertEqual((dunning.state, dunning.hold_reason), ("on_hold", "no_plan"))
 
     def test_multi_company_and_currency(self):
         other = self.setup_other_company()["company"]
