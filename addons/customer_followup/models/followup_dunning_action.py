@@ -425,16 +425,21 @@ class FollowupDunningAction(models.Model):
             """,
             [since],
         )
-        for action_id, amount, collected_7, collected_30 in self.env.cr.fetchall():
-            rounding = self.browse(action_id).currency_id
-            self.browse(action_id).write(
-                {
+        rows = self.env.cr.fetchall()
+        actions = self.browse([row[0] for row in rows])
+        currencies = {action.id: action.currency_id for action in actions}
+        write_rows(
+            self,
+            {
+                self.browse(action_id): {
                     "amount_collected_7": collected_7,
                     "amount_collected_30": collected_30,
-                    "paid_7_count": int(rounding.compare_amounts(collected_7, amount) >= 0),
-                    "paid_30_count": int(rounding.compare_amounts(collected_30, amount) >= 0),
+                    "paid_7_count": int(currencies[action_id].compare_amounts(collected_7, amount) >= 0),
+                    "paid_30_count": int(currencies[action_id].compare_amounts(collected_30, amount) >= 0),
                 }
-            )
+                for action_id, amount, collected_7, collected_30 in rows
+            },
+        )
 
     # ------------------------------------------------------------
     # OUTBOX HOOKS

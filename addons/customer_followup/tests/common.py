@@ -6,6 +6,29 @@ from odoo import Command
 from odoo.tests import TransactionCase
 
 
+def montreal_calendar(env, company):
+    """Monday to Friday, 9:00-17:00, in Montreal."""
+    return env["resource.calendar"].create(
+        {
+            "name": "Montreal shop",
+            "tz": "America/Montreal",
+            "company_id": company.id,
+            "attendance_ids": [
+                Command.create(
+                    {
+                        "name": f"Day {day}",
+                        "dayofweek": str(day),
+                        "hour_from": 9,
+                        "hour_to": 17,
+                        "day_period": "morning",
+                    }
+                )
+                for day in range(5)
+            ],
+        }
+    )
+
+
 class FollowupCase(TransactionCase):
     """A working calendar in Montreal (Mon-Fri, 9:00-17:00), a policy using
     it, a consenting customer and templates on contacts: the source record
@@ -17,25 +40,7 @@ class FollowupCase(TransactionCase):
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
         cls.company = cls.env.company
         cls.company.country_id = cls.env.ref("base.ca")
-        cls.calendar = cls.env["resource.calendar"].create(
-            {
-                "name": "Montreal shop",
-                "tz": "America/Montreal",
-                "company_id": cls.company.id,
-                "attendance_ids": [
-                    Command.create(
-                        {
-                            "name": f"Day {day}",
-                            "dayofweek": str(day),
-                            "hour_from": 9,
-                            "hour_to": 17,
-                            "day_period": "morning",
-                        }
-                    )
-                    for day in range(5)
-                ],
-            }
-        )
+        cls.calendar = montreal_calendar(cls.env, cls.company)
         cls.policy = cls.env["followup.policy"].create(
             {
                 "name": "Shop hours",

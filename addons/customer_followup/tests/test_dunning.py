@@ -6,6 +6,8 @@ from odoo.tests import freeze_time, new_test_user, tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
+from .common import montreal_calendar
+
 # Monday 2025-10-06: the first invoice falls due. 9:00 in Montreal (EDT,
 # UTC-4) is 13:00 UTC.
 DUE = date(2025, 10, 6)
@@ -28,25 +30,7 @@ class DunningCase(AccountTestInvoicingCommon):
         cls.company = cls.env.company
         # the accountant of AccountTestInvoicingCommon also sets up the send policy
         cls.env.user.groups_id |= cls.env.ref("customer_followup.group_followup_manager")
-        cls.calendar = cls.env["resource.calendar"].create(
-            {
-                "name": "Montreal office",
-                "tz": "America/Montreal",
-                "company_id": cls.company.id,
-                "attendance_ids": [
-                    Command.create(
-                        {
-                            "name": f"Day {day}",
-                            "dayofweek": str(day),
-                            "hour_from": 9,
-                            "hour_to": 17,
-                            "day_period": "morning",
-                        }
-                    )
-                    for day in range(5)
-                ],
-            }
-        )
+        cls.calendar = montreal_calendar(cls.env, cls.company)
         cls.policy = cls.env["followup.policy"].create(
             {"name": "Office hours", "company_id": cls.company.id, "resource_calendar_id": cls.calendar.id}
         )
