@@ -91,11 +91,23 @@ class FollowupChannel(models.AbstractModel):
         return values, errors
 
     @api.model
-    def _message_base_vals(self, dispatch):
-        """The chatter message of ``dispatch`` on its source record."""
+    def _message_records(self, dispatches):
+        """{dispatch: record} whose chatter shows the message of each of
+        ``dispatches``, for the origins that say so (``_followup_message_records``);
+        the others are shown on their source record."""
+        records = {}
+        for origin_model, by_origin in dispatches.grouped("origin_model").items():
+            origin = by_origin._origin_model(origin_model)
+            if origin is not None and hasattr(origin, "_followup_message_records"):
+                records.update(origin._followup_message_records(by_origin))
+        return records
+
+    @api.model
+    def _message_base_vals(self, dispatch, record=None):
+        """The chatter message of ``dispatch`` on ``record``, by default its source record."""
         return {
-            "model": dispatch.res_model,
-            "res_id": dispatch.res_id,
+            "model": record._name if record else dispatch.res_model,
+            "res_id": record.id if record else dispatch.res_id,
             "author_id": self.env.user.partner_id.id,
             "partner_ids": [Command.link(dispatch.partner_id.id)],
         }

@@ -50,7 +50,8 @@ class FollowupChannelEmail(models.AbstractModel):
                 for dispatch, error in errors.items():
                     outcomes[dispatch] = dispatch._failure_vals("render_error", error)
                 # computed here for the whole batch, mail.message would do it once per message
-                reply_tos = self._source_reply_tos(same_model)
+                shown_on = self._message_records(same_model)
+                reply_tos = self._reply_tos(same_model, shown_on)
                 attachments = self._origin_attachments(same_model)
                 for dispatch in same_model:
                     if dispatch in errors:
@@ -63,16 +64,14 @@ class FollowupChannelEmail(models.AbstractModel):
                     )
                     mail_vals.append(
                         {
-                            **self._message_base_vals(dispatch),
+                            **self._message_base_vals(dispatch, shown_on.get(dispatch)),
                             "message_type": "comment",
                             "subtype_id": subtype_id,
                             "subject": rendered["subject"],
                             "body": rendered["body_html"],
                             "body_html": rendered["body_html"],
                             "email_from": email_from,
-                            "reply_to": rendered.get("reply_to")
-                            or reply_tos.get(dispatch.res_id)
-                            or email_from,
+                            "reply_to": rendered.get("reply_to") or reply_tos.get(dispatch) or email_from,
                             "recipient_ids": [Command.link(dispatch.partner_id.id)],
                             "attachment_ids": [
                                 Command.link(aid)
@@ -115,12 +114,23 @@ class FollowupChannelEmail(models.AbstractModel):
         return outcomes
 
     @api.model
-    def _source_reply_tos(self, dispatches):
-        """Reply-to address of each source record of ``dispatches`` (one model)."""
-        records = self.env[dispatches[:1].res_model].browse(set(dispatches.mapped("res_id")))
-        if not hasattr(records, "_notify_get_reply_to"):
-            return {}
-        return records._notify_get_reply_to(default=False)
+    def _reply_tos(self, dispatches, shown_on):
+        """{dispatch: reply-to}: replies go to the thread that shows the message."""
+        threads = {
+            dispatch: (record._name, record.id) if record else (dispatch.res_model, dispatch.res_id)
+            for dispatch in dispatches
+            for record in [shown_on.get(dispatch)]
+        }
+        ids_by_model = defaultdict(set)
+        for model, res_id in threads.values():
+            ids_by_model[model].add(res_id)
+        reply_tos = {}
+        for model, ids in ids_by_model.items():
+            records = self.env[model].browse(ids)
+            if hasattr(records, "_notify_get_reply_to"):
+                for res_id, reply_to in records._notify_get_reply_to(default=False).items():
+                    reply_tos[model, res_id] = reply_to
+        return {dispatch: reply_tos.get(thread) for dispatch, thread in threads.items()}
 
     @api.model
     def _origin_attachments(self, dispatches):

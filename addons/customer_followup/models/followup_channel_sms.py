@@ -53,6 +53,7 @@ class FollowupChannelSms(models.AbstractModel):
         for template, by_template in dispatches.grouped("sms_template_id").items():
             for same_model in by_template.grouped("res_model").values():
                 values, errors = self._render_batch(same_model, template, ("body",))
+                shown_on = self._message_records(same_model)
                 for dispatch, error in errors.items():
                     outcomes[dispatch] = dispatch._failure_vals("render_error", error)
                 for dispatch in same_model:
@@ -62,7 +63,7 @@ class FollowupChannelSms(models.AbstractModel):
                     bodies[dispatch] = body
                     message_vals.append(
                         {
-                            **self._message_base_vals(dispatch),
+                            **self._message_base_vals(dispatch, shown_on.get(dispatch)),
                             "message_type": "sms",
                             "subtype_id": subtype_id,
                             "reply_to": False,

@@ -89,7 +89,11 @@ class FollowupDispatch(models.Model):
     with the rows of that origin:
 
     - ``_followup_check_dispatches(dispatches)``: at send time, {dispatch:
-      (reason, message)} for the rows the origin no longer warrants;
+      (reason, message)} for the rows the origin no longer warrants
+      (cancelled) or that the recipient may not receive (skipped, for the
+      reasons of ``_skip_reasons``);
+    - ``_followup_message_records(dispatches)``: {dispatch: record} whose
+      chatter shows the message, when it is not the rendered source record;
     - ``_followup_delivery_event(dispatches, event)``: what became of the
       rows, ``event`` being ``"sent"`` (handed to Odoo's queue),
       ``"skipped"`` (with its ``reason``), ``"delivered"``, ``"bounced"`` or
@@ -574,11 +578,22 @@ class FollowupDispatch(models.Model):
             if dispatches and hasattr(origin, "_followup_check_dispatches"):
                 for dispatch, (reason, message) in origin._followup_check_dispatches(dispatches).items():
                     outcomes[dispatch] = {
-                        "state": "cancelled",
+                        "state": "skipped" if reason in self._skip_reasons() else "cancelled",
                         "reason": reason,
                         "error_message": message,
                     }
-        return self._apply_outcomes(outcomes)
+        remaining = self._apply_outcomes(outcomes)
+        self.browse([d.id for d, vals in outcomes.items() if vals["state"] == "skipped"])._notify_origins(
+            "skipped"
+        )
+        return remaining
+
+    @api.model
+    def _skip_reasons(self):
+        """The reasons an origin's send-time check gives for a message the
+        recipient may not receive (skipped), rather than one the source no
+        longer warrants (cancelled); e.g. a survey's mute period."""
+        return set()
 
     @api.model
     def _origin_model(self, origin_model):

@@ -1,6 +1,7 @@
 from lxml import etree
 
 from odoo import api, fields, models
+from odoo.tools.translate import get_translation
 
 SMART_BUTTON_KEY = "customer_followup.smart_button.%s"
 
@@ -49,10 +50,30 @@ class MailThread(models.AbstractModel):
 
     @api.model
     def _followup_ensure_smart_button(self, model_name):
-        """Add the outbox smart button to the main form of ``model_name``,
-        once: the addon cannot inherit the views of apps it does not depend on."""
+        """Add the outbox smart button to the main form of ``model_name``."""
+        self._followup_add_smart_button(
+            model_name,
+            SMART_BUTTON_KEY % model_name,
+            """
+            <button name="action_followup_dispatches" type="object" class="oe_stat_button"
+                    icon="fa-paper-plane" groups="base.group_user">
+                <field name="followup_dispatch_count" widget="statinfo" string="Follow-ups"/>
+            </button>
+            """,
+            ["Follow-ups"],
+            "customer_followup",
+        )
+
+    @api.model
+    def _followup_add_smart_button(self, model_name, key, button, terms, module):
+        """Add ``button`` to the main form of ``model_name``, once (``key``):
+        an addon cannot inherit the views of apps it does not depend on.
+
+        :param terms: the button's labels, translated with the terms of
+            ``module``: a view made at run time has no .po of its own
+        """
         View = self.env["ir.ui.view"].sudo()
-        if View.search_count([("key", "=", SMART_BUTTON_KEY % model_name)], limit=1):
+        if View.search_count([("key", "=", key)], limit=1):
             return
         form = View.search(
             [
@@ -68,27 +89,19 @@ class MailThread(models.AbstractModel):
             return
         view = View.create(
             {
-                "name": f"{model_name}.form.followup.button",
-                "key": SMART_BUTTON_KEY % model_name,
+                "name": key,
+                "key": key,
                 "model": model_name,
                 "inherit_id": form.id,
                 "mode": "extension",
                 "priority": 99,
-                "arch": """
-                <xpath expr="//div[@name='button_box']" position="inside">
-                    <button name="action_followup_dispatches" type="object" class="oe_stat_button"
-                            icon="fa-paper-plane" groups="base.group_user">
-                        <field name="followup_dispatch_count" widget="statinfo" string="Follow-ups"/>
-                    </button>
-                </xpath>
-            """,
+                "arch": f"""<xpath expr="//div[@name='button_box']" position="inside">{button}</xpath>""",
             }
         )
-        # a view made at run time has no .po of its own: use the addon's terms
         view.update_field_translations(
             "arch_db",
             {
-                lang: {"Follow-ups": self.with_context(lang=lang).env._("Follow-ups")}
+                lang: {term: get_translation(module, lang, term, ()) for term in terms}
                 for lang, _name in self.env["res.lang"].get_installed()
                 if lang != "en_US"
             },
