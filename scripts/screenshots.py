@@ -7,56 +7,100 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+# (addon/file, page): each file goes into the addon's static/description
 SCREENS = [
-    ("outbox.png", "/odoo/action-customer_followup.followup_dispatch_action"),
-    ("what_will_go_out.png", "/odoo/action-customer_followup.followup_dispatch_action_preview"),
-    ("rules.png", "/odoo/action-customer_followup.followup_rule_action"),
-    ("policies.png", "/odoo/action-customer_followup.followup_policy_action"),
-    ("dunning.png", "/odoo/action-customer_followup.followup_dunning_action"),
+    ("customer_followup/outbox.png", "/odoo/action-customer_followup.followup_dispatch_action"),
     (
-        "dunning_actions.png",
+        "customer_followup/what_will_go_out.png",
+        "/odoo/action-customer_followup.followup_dispatch_action_preview",
+    ),
+    ("customer_followup/rules.png", "/odoo/action-customer_followup.followup_rule_action"),
+    ("customer_followup/policies.png", "/odoo/action-customer_followup.followup_policy_action"),
+    ("customer_followup/dunning.png", "/odoo/action-customer_followup.followup_dunning_action"),
+    (
+        "customer_followup/dunning_actions.png",
         "/odoo/action-customer_followup.followup_dunning_action_action?view_type=activity",
     ),
+    ("satisfaction_survey/campaigns.png", "/odoo/action-satisfaction_survey.satisfaction_campaign_action"),
+    ("satisfaction_survey/results.png", "/odoo/action-satisfaction_survey.satisfaction_result_action"),
+    (
+        "satisfaction_survey/results_pivot.png",
+        "/odoo/action-satisfaction_survey.satisfaction_result_action?view_type=pivot",
+    ),
 ]
-# (file, list to open, the row to click, what the form shows when it is ready)
+# (addon/file, list to open, the row to click, what the form shows when it is
+# ready, then optionally a tab to open)
 FORMS = [
     (
-        "rule_form.png",
+        "customer_followup/rule_form.png",
         "/odoo/action-customer_followup.followup_rule_action",
         ".o_data_row td[name=name]",
         ".o_form_view",
     ),
     (
-        "work_order.png",
+        "customer_followup/work_order.png",
         "/odoo/action-repair.action_repair_order_tree",
         ".o_data_row td[name=name]",
         "button[name=action_followup_dispatches]",
     ),
     (
-        "dunning_form.png",
+        "customer_followup/dunning_form.png",
         "/odoo/action-customer_followup.followup_dunning_action",
         ".o_data_row:has(td:text('Boulangerie Gagnon')) td[name=partner_id]",
         ".o_form_view .o_field_widget[name=line_ids] .o_data_row",
     ),
     (
-        "dunning_plan.png",
+        "customer_followup/dunning_plan.png",
         "/odoo/action-customer_followup.followup_dunning_plan_action",
         ".o_data_row td[name=name]",
         ".o_form_view .o_field_widget[name=step_ids] .o_data_row",
     ),
     (
-        "dunning_manual_action.png",
+        "customer_followup/dunning_manual_action.png",
         "/odoo/action-customer_followup.followup_dunning_action_action",
         ".o_data_row:has(td:text('Garage Tremblay')) td[name=name]",
         "button[name=action_validate]",
     ),
+    (
+        "satisfaction_survey/campaign.png",
+        "/odoo/action-satisfaction_survey.satisfaction_campaign_action",
+        ".o_data_row td[name=name]",
+        ".o_form_view .o_field_widget[name=nps]",
+    ),
+    (
+        "satisfaction_survey/campaign_rules.png",
+        "/odoo/action-satisfaction_survey.satisfaction_campaign_action",
+        ".o_data_row td[name=name]",
+        ".o_form_view .o_field_widget[name=nps]",
+        ".o_notebook a[name=automated]",
+    ),
+    (
+        "satisfaction_survey/campaign_settings.png",
+        "/odoo/action-satisfaction_survey.satisfaction_campaign_action",
+        ".o_data_row td[name=name]",
+        ".o_form_view .o_field_widget[name=nps]",
+        ".o_notebook a[name=settings]",
+    ),
+    (
+        "satisfaction_survey/answer.png",
+        "/odoo/action-satisfaction_survey.satisfaction_result_action",
+        ".o_data_row:has(td:text('3')) td[name=partner_id]",
+        ".o_form_view .o_field_widget[name=nps_category]",
+    ),
 ]
+
+
+def shoot(page, addons, name):
+    addon, file = name.split("/")
+    path = addons / addon / "static" / "description" / file
+    page.screenshot(path=path)
+    print(path, flush=True)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--url", default="http://localhost:8069")
-    parser.add_argument("--out", required=True)
+    parser.add_argument("--out", required=True, help="the addons directory")
     args = parser.parse_args()
     out = Path(args.out)
     with sync_playwright() as playwright:
@@ -71,16 +115,16 @@ def main():
             page.goto(args.url + path)
             page.wait_for_selector(".o_view_controller")
             page.wait_for_timeout(1500)
-            page.screenshot(path=out / name)
-            print(f"{out / name}", flush=True)
-        for name, path, row, ready in FORMS:
+            shoot(page, out, name)
+        for name, path, row, ready, *tab in FORMS:
             page.goto(args.url + path)
             page.wait_for_selector(".o_data_row")
             page.click(row)
             page.wait_for_selector(ready)
+            if tab:
+                page.click(tab[0])
             page.wait_for_timeout(1500)
-            page.screenshot(path=out / name)
-            print(f"{out / name}", flush=True)
+            shoot(page, out, name)
         browser.close()
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Screenshots of the main screens from the demo (bash scripts/demo.sh makes it
-# the first time), in French, into addons/customer_followup/static/description/.
+# the first time), in French, into each addon's static/description/.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -15,4 +15,4 @@ for _ in $(seq 600); do
     kill -0 $SERVER 2>/dev/null || { cat /tmp/followup_demo_server.log; exit 1; }
     sleep 1
 done
-"$PYTHON" scripts/screenshots.py --out addons/customer_followup/static/description
+"$PYTHON" scripts/screenshots.py --out addons

@@ -43,9 +43,7 @@ class SatisfactionCampaign(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
-    survey_id = fields.Many2one(
-        "survey.survey", string="Survey", required=True, ondelete="restrict", tracking=True
-    )
+    survey_id = fields.Many2one("survey.survey", required=True, ondelete="restrict", tracking=True)
     score_type = fields.Selection(
         [("nps", "NPS (0-10)"), ("csat", "CSAT (1-5)")],
         compute="_compute_score_type",
@@ -115,7 +113,6 @@ class SatisfactionCampaign(models.Model):
         help="Alerted, with the referred person in copy, when a customer refers someone.",
     )
     share_positive_feedback = fields.Boolean(
-        string="Share Positive Feedback",
         tracking=True,
         help="Send the comments of happy customers to the employees who did the job.",
     )
@@ -285,6 +282,13 @@ class SatisfactionCampaign(models.Model):
     def action_open_answers(self):
         self.ensure_one()
         return self.env["survey.user_input"]._satisfaction_action([("campaign_id", "=", self.id)])
+
+    def action_open_nps_by_employee(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "satisfaction_survey.satisfaction_nps_report_action"
+        )
+        return {**action, "domain": [("campaign_id", "=", self.id)]}
 
     def action_open_dispatches(self):
         self.ensure_one()

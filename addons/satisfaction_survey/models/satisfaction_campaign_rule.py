@@ -18,6 +18,9 @@ class SatisfactionCampaignRule(models.Model):
     _description = "Satisfaction Survey Rule"
     _order = "sequence, id"
 
+    name = fields.Char(
+        string="Description", translate=True, help="What these jobs are, e.g. Service calls or Installations."
+    )
     campaign_id = fields.Many2one("satisfaction.campaign", required=True, index=True, ondelete="cascade")
     sequence = fields.Integer(default=10)
     company_id = fields.Many2one(related="campaign_id.company_id", store=True)
@@ -104,10 +107,12 @@ class SatisfactionCampaignRule(models.Model):
         name = next((name for name in names if model is not None and name in model._fields), None)
         return self.env["ir.model.fields"]._get(self.model_name, name) if name else False
 
-    @api.depends("model_id", "targets_label")
+    @api.depends("name", "model_id", "targets_label")
     def _compute_display_name(self):
         for rule in self:
-            rule.display_name = f"{rule.model_id.name}: {rule.targets_label}" if rule.model_id else ""
+            rule.display_name = rule.name or (
+                f"{rule.model_id.name}: {rule.targets_label}" if rule.model_id else ""
+            )
 
     @api.onchange("model_id")
     def _onchange_model_id(self):

@@ -16,7 +16,6 @@ class SurveyQuestion(models.Model):
 
     satisfaction_role = fields.Selection(
         ROLES,
-        string="Satisfaction Role",
         help="What the answer means for satisfaction campaigns: the score (NPS or CSAT), the "
         "customer's comment, a request for another service, or the e-mail of someone they refer.",
     )

@@ -79,11 +79,12 @@ class SurveyUserInput(models.Model):
 
     @api.depends("campaign_id", "satisfaction_res_name", "partner_id")
     def _compute_display_name(self):
-        super()._compute_display_name()
+        res = super()._compute_display_name()
         for answer in self.filtered("campaign_id"):
             answer.display_name = self.env._(
                 "%(survey)s: %(job)s", survey=answer.survey_id.title, job=answer.satisfaction_res_name or "?"
             )
+        return res
 
     def _satisfaction_records(self):
         """{answer id: the job it is about}, for the jobs that still exist."""

@@ -3,6 +3,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
@@ -180,6 +181,29 @@ class TestAnswers(SatisfactionCase):
         self.assertAlmostEqual(self.campaign.nps, nps)
         self.assertAlmostEqual(self.campaign.nps_margin, margin, places=1)
 
+    def test_nps_by_employee_with_its_margin(self):
+        other_technician = self.technician.copy({"login": "paul", "name": "Paul Lévesque"})
+        scores = {self.technician: [10, 9, 3], other_technician: [7]}
+        n = 0
+        for technician, values in scores.items():
+            for score in values:
+                n += 1
+                partner = self.env["res.partner"].create(
+                    {"name": f"R{n}", "email": f"r{n}@example.com", "followup_email_consent": True}
+                )
+                job = self._job(partner=partner, user_ids=[Command.set(technician.ids)])
+                job.stage_id = self.stage_done
+                self._answer(self.env["survey.user_input"].browse(self._dispatches(job).res_id), score)
+        self._process()
+        self.env.flush_all()
+        lines = self.env["satisfaction.nps.report"].search([("campaign_id", "=", self.campaign.id)])
+        by_user = {line.user_id: line for line in lines}
+        self.assertEqual(by_user[self.technician].answer_count, 3)
+        nps, margin = nps_interval(2, 0, 1)
+        self.assertAlmostEqual(by_user[self.technician].nps, nps, places=1)
+        self.assertAlmostEqual(by_user[self.technician].nps_margin, margin, places=1)
+        self.assertEqual(by_user[other_technician].nps, 0)
+
     def test_broken_answer_does_not_block_the_others(self):
         _job, broken = self._invited()
         _job2, other = self._invited(self.other_customer)
@@ -222,3 +246,21 @@ class TestAnswerAccess(SatisfactionCase):
             answer.with_user(portal).read(["satisfaction_score"])
         with self.assertRaises(AccessError):
             self.campaign.with_user(portal).read(["name"])
+
+    def test_survey_users_read_campaigns_of_their_companies_only(self):
+        other_company = self.env["res.company"].create({"name": "Other company"})
+        other = self.campaign.copy({"company_id": other_company.id, "rule_ids": [], "policy_id": False})
+        user = self.env["res.users"].create(
+            {
+                "name": "Survey officer",
+                "login": "survey_officer",
+                "groups_id": [(6, 0, [self.env.ref("survey.group_survey_user").id])],
+            }
+        )
+        campaigns = self.env["satisfaction.campaign"].with_user(user).search([])
+        self.assertIn(self.campaign, campaigns)
+        self.assertNotIn(other, campaigns)
+        with self.assertRaises(AccessError):
+            self.campaign.with_user(user).name = "Renamed"
+        with self.assertRaises(AccessError):
+            self.campaign.with_user(user).read(["webhook_secret"])

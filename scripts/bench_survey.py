@@ -1,0 +1,218 @@
+"""Satisfaction survey invitations for ``--jobs`` jobs, on the same customers:
+
+- Odoo's survey invitation wizard (``survey.invite``) for all the customers at once;
+- project's stage ratings: the jobs of a rated project moved into its rated
+  stage by one mass write (Odoo sends each request at once, through SMTP: a
+  local SMTP server receives them);
+- a satisfaction campaign: the jobs moved to "Done" by one mass write plan
+  the invitations (their queries printed apart), then the outbox sends them
+  to Odoo's mail queue, as the wizard does.
+
+Run through ``bash scripts/bench_survey.sh``, which prepares the database.
+Figures are printed as lines of ``name: value``.
+"""
+
+import argparse
+import importlib
+import sys
+import time
+from pathlib import Path
+
+import odoo
+from odoo import SUPERUSER_ID, Command, api
+
+CHUNK = 500
+
+
+def load_smtp_server():
+    sys.path.insert(0, str(Path(__file__).parent.parent / "addons/customer_followup/tests"))
+    return importlib.import_module("smtp_server")
+
+
+class Bench:
+    def __init__(self, env, jobs):
+        self.env = env
+        env.company.email = "service@example.com"
+        self.customers = env["res.partner"]
+        for start in range(0, jobs, CHUNK):
+            self.customers |= env["res.partner"].create(
+                [
+                    {
+                        "name": f"Customer {index}",
+                        "email": f"customer{index}@example.com",
+                        "followup_email_consent": True,
+                    }
+                    for index in range(start, min(start + CHUNK, jobs))
+                ]
+            )
+        self.survey = env["survey.survey"].create(
+            {
+                "title": "How did it go?",
+                "access_mode": "token",
+                "question_and_page_ids": [
+                    Command.create(
+                        {
+                            "title": "Would you recommend us?",
+                            "question_type": "scale",
+                            "scale_min": 0,
+                            "scale_max": 10,
+                            "satisfaction_role": "nps",
+                        }
+                    )
+                ],
+            }
+        )
+        Stage = env["project.task.type"]
+        self.new = Stage.create({"name": "New", "sequence": 1})
+        self.done = Stage.create({"name": "Done", "sequence": 20})
+        self.rated = Stage.create(
+            {
+                "name": "Done (rated)",
+                "sequence": 30,
+                "rating_template_id": env.ref("project.rating_project_request_email_template").id,
+            }
+        )
+        stages = [Command.set((self.new | self.done | self.rated).ids)]
+        self.project = env["project.project"].create({"name": "Surveyed jobs", "type_ids": stages})
+        self.rated_project = env["project.project"].create(
+            {"name": "Rated jobs", "type_ids": stages, "rating_active": True, "rating_status": "stage"}
+        )
+        policy = env["followup.policy"].create({"name": "Bench: any time", "company_id": env.company.id})
+        self.campaign = env["satisfaction.campaign"].create(
+            {
+                "name": "Bench campaign",
+                "survey_id": self.survey.id,
+                "policy_id": policy.id,
+                "reminder_count": "0",
+                "rule_ids": [
+                    Command.create(
+                        {
+                            "model_id": env["ir.model"]._get_id("project.task"),
+                            "filter_domain": f"[('project_id', '=', {self.project.id})]",
+                            "target_ids": [Command.create({"stage_ref": self.done.id})],
+                        }
+                    )
+                ],
+            }
+        )
+        env.cr.commit()
+
+    def jobs(self, project):
+        tasks = self.env["project.task"]
+        for start in range(0, len(self.customers), CHUNK):
+            tasks |= self.env["project.task"].create(
+                [
+                    {"name": f"Job {customer.id}", "project_id": project.id, "partner_id": customer.id}
+                    for customer in self.customers[start : start + CHUNK]
+                ]
+            )
+        tasks.stage_id = self.new
+        self.env.cr.commit()
+        return tasks
+
+    def measure(self, run):
+        env = self.env
+        env.flush_all()
+        env.invalidate_all()
+        queries = odoo.sql_db.sql_counter
+        start = time.perf_counter()
+        run()
+        env.flush_all()
+        seconds = time.perf_counter() - start
+        queries = odoo.sql_db.sql_counter - queries
+        env.cr.commit()
+        return seconds, queries
+
+    def mails(self):
+        return self.env["mail.mail"].search_count([])
+
+    def run_invite(self):
+        wizard = (
+            self.env["survey.invite"]
+            .with_context(default_survey_id=self.survey.id)
+            .create({"survey_id": self.survey.id, "partner_ids": [Command.set(self.customers.ids)]})
+        )
+        wizard.action_invite()
+
+    def set_mail_server(self, smtp):
+        self.env["ir.mail_server"].create(
+            {
+                "name": "Bench SMTP",
+                "smtp_host": "127.0.0.1",
+                "smtp_port": smtp.port,
+                "smtp_encryption": "none",
+            }
+        )
+        self.env.cr.commit()
+
+
+def report(name, value):
+    print(f"{name}: {value}", flush=True)
+
+
+def rate(name, count, figures):
+    seconds, queries = figures
+    report(f"{name}: seconds", f"{seconds:.2f}")
+    report(f"{name}: messages per second", f"{count / seconds:.1f}")
+    report(f"{name}: queries per message", f"{queries / count:.2f}")
+    return count / seconds
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--addons-path", required=True)
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--jobs", type=int, default=1000)
+    args = parser.parse_args()
+    odoo.tools.config.parse_config(
+        ["-c", args.config, "--addons-path", args.addons_path, "-d", args.database, "--log-level=warn"]
+    )
+    registry = odoo.modules.registry.Registry(args.database)
+    smtp = load_smtp_server().SmtpProcess().start()
+    try:
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True, "mail_create_nolog": True})
+            bench = Bench(env, args.jobs)
+            report("customers (same for the three)", len(bench.customers))
+
+            before = bench.mails()
+            invite = bench.measure(bench.run_invite)
+            invited = bench.mails() - before
+            report("survey.invite: e-mails queued", invited)
+            invite_rate = rate("survey.invite", invited, invite)
+
+            bench.set_mail_server(smtp)
+            rated_jobs = bench.jobs(bench.rated_project)
+            received = smtp.received
+            ratings = bench.measure(lambda: rated_jobs.write({"stage_id": bench.rated.id}))
+            requests = env["rating.rating"].search_count([("res_model", "=", "project.task")])
+            report("stage ratings: requests", requests)
+            report("stage ratings: e-mails received by the SMTP server", smtp.received - received)
+            ratings_rate = rate("stage ratings", requests, ratings)
+
+            jobs = bench.jobs(bench.project)
+            plan = bench.measure(lambda: jobs.write({"stage_id": bench.done.id}))
+            Dispatch = env["followup.dispatch"]
+            planned = Dispatch.search_count([("origin_model", "=", "satisfaction.campaign")])
+            report("campaign: invitations planned", planned)
+            report("campaign: planning seconds", f"{plan[0]:.2f}")
+            report("campaign: planning queries", plan[1])
+            report("campaign: planning queries per invitation", f"{plan[1] / planned:.3f}")
+            send = bench.measure(
+                lambda: Dispatch._cron_send_due(batch_size=1000, max_batches=100, auto_commit=False)
+            )
+            sent = Dispatch.search_count(
+                [("origin_model", "=", "satisfaction.campaign"), ("state", "=", "sent")]
+            )
+            report("campaign: invitations sent to Odoo's mail queue", sent)
+            report("campaign: sending seconds", f"{send[0]:.2f}")
+            ours = rate("campaign (plan + send)", sent, (plan[0] + send[0], plan[1] + send[1]))
+            report("ratio campaign / survey.invite, messages per second", f"{ours / invite_rate:.1f}")
+            report("ratio campaign / stage ratings, messages per second", f"{ours / ratings_rate:.1f}")
+    finally:
+        smtp.stop()
+
+
+if __name__ == "__main__":
+    main()
