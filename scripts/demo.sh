@@ -22,6 +22,7 @@ if ! psql -h localhost -U odoo -d postgres -tAc "SELECT 1 FROM pg_database WHERE
         WHERE id = (SELECT partner_id FROM res_users WHERE login = 'admin')"
 fi
 echo "Demo ready on http://localhost:8069 (login admin, password admin), in French:" \
-    "open Suivi > Boîte d'envoi, then a work order (Réparations) and its Suivis button."
+    "open Suivi > Boîte d'envoi, then a work order (Réparations) and its Suivis button;" \
+    "Sondages > Campagnes for the satisfaction surveys."
 exec "$PYTHON" -c "import odoo; odoo.cli.main()" -c odoo.conf --addons-path="$ADDONS_PATH" \
     -d "$DB" --db-filter="^$DB\$"

@@ -41,7 +41,7 @@ class FollowupChannelEmail(models.AbstractModel):
 
     def _send(self, dispatches, addresses):
         outcomes = {}
-        mail_vals, sent = [], []
+        message_vals, mail_vals, sent = [], [], []
         subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")
         for template, by_template in dispatches.grouped("mail_template_id").items():
             for same_model in by_template.grouped("res_model").values():
@@ -62,23 +62,27 @@ class FollowupChannelEmail(models.AbstractModel):
                         or dispatch.company_id.email_formatted
                         or self.env.user.email_formatted
                     )
-                    mail_vals.append(
+                    message_vals.append(
                         {
                             **self._message_base_vals(dispatch, shown_on.get(dispatch)),
                             "message_type": "comment",
                             "subtype_id": subtype_id,
                             "subject": rendered["subject"],
                             "body": rendered["body_html"],
-                            "body_html": rendered["body_html"],
                             "email_from": email_from,
                             "reply_to": rendered.get("reply_to") or reply_tos.get(dispatch) or email_from,
-                            "recipient_ids": [Command.link(dispatch.partner_id.id)],
                             "attachment_ids": [
                                 Command.link(aid)
                                 for aid in template.attachment_ids.ids + attachments.get(dispatch, [])
                             ],
-                            "auto_delete": template.auto_delete,
                             "mail_server_id": template.mail_server_id.id,
+                        }
+                    )
+                    mail_vals.append(
+                        {
+                            "body_html": rendered["body_html"],
+                            "recipient_ids": [Command.link(dispatch.partner_id.id)],
+                            "auto_delete": template.auto_delete,
                             "is_notification": True,
                             "is_followup": True,
                             "state": "outgoing",
@@ -87,27 +91,39 @@ class FollowupChannelEmail(models.AbstractModel):
                     sent.append(dispatch)
         if not sent:
             return outcomes
-        mails = self.env["mail.mail"].sudo().create(mail_vals)
+        # the chatter messages first, then their e-mails: created through
+        # mail.mail, each body would be sanitized once more for its cache
+        messages = self.env["mail.message"].sudo().create(message_vals)
+        mails = (
+            self.env["mail.mail"]
+            .sudo()
+            .create(
+                [
+                    {**vals, "mail_message_id": message.id}
+                    for vals, message in zip(mail_vals, messages, strict=True)
+                ]
+            )
+        )
         self.env["mail.notification"].sudo().create(
             [
                 {
-                    "author_id": mail.author_id.id,
-                    "mail_message_id": mail.mail_message_id.id,
+                    "author_id": message.author_id.id,
+                    "mail_message_id": message.id,
                     "res_partner_id": dispatch.partner_id.id,
                     "notification_type": "email",
                     "mail_mail_id": mail.id,
                     "is_read": True,
                     "notification_status": "ready",
                 }
-                for dispatch, mail in zip(sent, mails, strict=True)
+                for dispatch, message, mail in zip(sent, messages, mails, strict=True)
             ]
         )
         now = fields.Datetime.now()
-        for dispatch, mail in zip(sent, mails, strict=True):
+        for dispatch, message, mail in zip(sent, messages, mails, strict=True):
             outcomes[dispatch] = dispatch._sent_vals(
                 now,
                 addresses[dispatch.id],
-                mail_message_id=mail.mail_message_id.id,
+                mail_message_id=message.id,
                 mail_mail_id=mail.id,
             )
         self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()

@@ -2,7 +2,9 @@ from lxml import html
 from markupsafe import Markup
 
 from odoo import api, models
+from odoo.exceptions import UserError
 from odoo.tools import safe_eval
+from odoo.tools.rendering_tools import parse_inline_template
 
 
 class MailTemplate(models.Model):
@@ -47,4 +49,58 @@ class MailTemplate(models.Model):
                 render = functions[def_name]
             # without the <div> that wraps several nodes into one, as Odoo does
             results[record.id] = Markup("".join(render(record_qweb, values)))[5:-6]
+        return results
+
+    @api.model
+    def _render_template_inline_template(self, template_txt, model, res_ids, add_context=None, options=None):
+        """The outbox's batch again, for inline templates (subjects, senders):
+        each ``{{ expression }}`` is checked and compiled once for the batch,
+        then evaluated for each record with the same restricted builtins as
+        ``safe_eval``, which would check and compile it again for every
+        record. Odoo's own path for everything else."""
+        if (
+            not self.env.context.get("followup_batch_render")
+            or len(res_ids) < 2
+            or not template_txt
+            or not self._has_unsafe_expression_template_inline_template(str(template_txt), model)
+            or (
+                not self._unrestricted_rendering
+                and not self.env.is_admin()
+                and not self.env.user.has_group("mail.group_mail_template_editor")
+            )
+        ):
+            return super()._render_template_inline_template(
+                template_txt, model, res_ids, add_context=add_context, options=options
+            )
+        variables = self._render_eval_context()
+        if add_context:
+            variables.update(**add_context)
+        safe_eval.check_values(variables)
+        instructions = [
+            (
+                string,
+                expression and safe_eval.test_expr(expression, safe_eval._SAFE_OPCODES, mode="eval"),
+                default,
+            )
+            for string, expression, default in parse_inline_template(str(template_txt))
+        ]
+        results = {}
+        for record in self.env[model].browse(res_ids):
+            values = dict(variables, object=record, __builtins__=safe_eval._BUILTINS)
+            parts = []
+            for string, code, default in instructions:
+                parts.append(string)
+                if code:
+                    try:
+                        value = safe_eval.unsafe_eval(code, values) or default
+                    except Exception as error:
+                        raise UserError(
+                            self.env._(
+                                "Failed to render inline_template template: %(template_txt)s)",
+                                template_txt=template_txt,
+                            )
+                        ) from error
+                    if value:
+                        parts.append(str(value))
+            results[record.id] = "".join(parts)
         return results
