@@ -182,6 +182,28 @@ class TestOutboxReasons(FollowupCase):
         self.assertIn("nonexistent_field", failed.error_message)
         self.assertEqual(set((dispatches - failed).mapped("state")), {"sent"})
 
+    def test_batch_rendering_matches_odoo_rendering(self):
+        """Subjects rendered for the batch at once are the ones Odoo renders record by record."""
+        partners = self._partners(3)
+        self.mail_template.subject = (
+            "{{ object.name.upper() }} / {{ object.email or 'none' }} / {{ ctx.get('x', 1) }}"
+        )
+        expected = {
+            partner.id: self.mail_template._render_field("subject", partner.ids)[partner.id]
+            for partner in partners
+        }
+        batch = self.mail_template.with_context(followup_batch_render=True)._render_field(
+            "subject", partners.ids
+        )
+        self.assertEqual(batch, expected)
+
+    def test_batch_rendering_refuses_what_safe_eval_refuses(self):
+        partners = self._partners(2)
+        self.mail_template.subject = "{{ object.__class__ }}"
+        dispatches = self.plan(partners)
+        self.send_due()
+        self.assertEqual(set(dispatches.mapped("reason")), {"render_error"})
+
     def test_template_of_another_model_fails_with_reason(self):
         self.mail_template.model_id = self.env["ir.model"]._get_id("res.users")
         dispatch = self.plan()
