@@ -66,7 +66,7 @@ class SatisfactionCampaign(models.Model):
             [
                 ("is_company", "=", True),
                 ("email", "!=", False),
-                ("id", "not in", self.env["res.company"].search([]).partner_id.ids),
+                ("id", "not in", self.env.companies.partner_id.ids),
             ],
             order="id",
             limit=len(DEMO_ANSWERS) + 1,

@@ -1,0 +1,26 @@
+from odoo import fields, models
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    cadence_enrollment_ids = fields.One2many("sales.cadence.enrollment", "lead_id", string="Cadences")
+    cadence_enrollment_count = fields.Integer(
+        string="Cadence Count", compute="_compute_cadence_enrollment_count"
+    )
+
+    def _compute_cadence_enrollment_count(self):
+        counts = dict(
+            self.env["sales.cadence.enrollment"]._read_group(
+                [("lead_id", "in", self.ids)], ["lead_id"], ["__count"]
+            )
+        )
+        for lead in self:
+            lead.cadence_enrollment_count = counts.get(lead, 0)
+
+    def action_open_cadences(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sales_cadence.sales_cadence_enrollment_action"
+        )
+        return {**action, "domain": [("lead_id", "=", self.id)], "context": {"default_lead_id": self.id}}

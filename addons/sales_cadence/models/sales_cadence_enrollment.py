@@ -1,0 +1,170 @@
+import logging
+import threading
+
+from odoo import api, fields, models, tools
+
+_logger = logging.getLogger(__name__)
+
+STATES = [("active", "In Progress"), ("paused", "Paused"), ("done", "Completed"), ("stopped", "Stopped")]
+CRON_XMLID = "sales_cadence.ir_cron_sales_cadence_run"
+
+
+class SalesCadenceEnrollment(models.Model):
+    """A lead going through a cadence: the step it is at and when that step
+    is due. An automatic step is planned in the outbox and the lead moves
+    on once it left; a manual one waits for its salesperson."""
+
+    _name = "sales.cadence.enrollment"
+    _description = "Cadence Enrollment"
+    _order = "date_next, id"
+    _check_company_auto = True
+    _rec_names_search = ["lead_id", "cadence_id"]
+
+    cadence_id = fields.Many2one(
+        "sales.cadence", required=True, index=True, ondelete="cascade", check_company=True
+    )
+    lead_id = fields.Many2one("crm.lead", required=True, index=True, ondelete="cascade", check_company=True)
+    company_id = fields.Many2one(related="cadence_id.company_id", store=True, index=True)
+    user_id = fields.Many2one(related="lead_id.user_id", string="Salesperson", store=True, index=True)
+    partner_id = fields.Many2one(related="lead_id.partner_id", string="Contact")
+    state = fields.Selection(
+        STATES, string="Status", required=True, default="active", readonly=True, index=True
+    )
+    step_id = fields.Many2one("sales.cadence.step", string="Current Step", readonly=True, ondelete="set null")
+    date_next = fields.Datetime(
+        "Next Step At", readonly=True, help="When the current step is due; empty while it is being done."
+    )
+    date_enrolled = fields.Datetime("Enrolled On", default=fields.Datetime.now, readonly=True)
+    date_done = fields.Datetime("Ended On", readonly=True)
+    task_ids = fields.One2many("sales.cadence.task", "enrollment_id", string="Steps Done")
+    task_count = fields.Integer(compute="_compute_task_count")
+    progress = fields.Char(compute="_compute_task_count")
+
+    def init(self):
+        # one enrollment in progress per lead and cadence
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS sales_cadence_enrollment_lead_uniq
+                ON sales_cadence_enrollment (cadence_id, lead_id) WHERE state IN ('active', 'paused')
+            """
+        )
+        tools.create_index(
+            self.env.cr,
+            "sales_cadence_enrollment_due_index",
+            self._table,
+            ["date_next", "id"],
+            where="state = 'active' AND date_next IS NOT NULL",
+        )
+
+    @api.depends("cadence_id", "lead_id")
+    def _compute_display_name(self):
+        for enrollment in self:
+            enrollment.display_name = f"{enrollment.lead_id.name} ({enrollment.cadence_id.name})"
+
+    @api.depends("task_ids", "step_id")
+    def _compute_task_count(self):
+        for enrollment in self:
+            enrollment.task_count = len(enrollment.task_ids)
+            steps = enrollment.cadence_id.step_ids
+            done = len(enrollment.task_ids.filtered(lambda t: t.state in ("done", "skipped")))
+            enrollment.progress = f"{done} / {len(steps)}"
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_pause(self):
+        """Hold the lead at its step: what was planned for it waits."""
+        active = self.filtered(lambda e: e.state == "active")
+        active._withdraw_pending()
+        active.write({"state": "paused", "date_next": False})
+
+    def action_resume(self):
+        """Go on with the current step, now."""
+        paused = self.filtered(lambda e: e.state == "paused")
+        paused.write({"state": "active", "date_next": fields.Datetime.now()})
+        paused._schedule_run()
+
+    def action_stop(self):
+        self._stop()
+
+    def _stop(self, state="stopped"):
+        running = self.filtered(lambda e: e.state in ("active", "paused"))
+        running._withdraw_pending()
+        running.write({"state": state, "date_next": False, "date_done": fields.Datetime.now()})
+
+    def _withdraw_pending(self):
+        """Take back the current step's unfinished task: its planned message
+        or its activity; it is done again on resume."""
+        pending = self.task_ids.filtered(lambda t: t.state in ("planned", "to_do"))
+        pending.dispatch_id._cancel("condition_false")
+        pending.activity_ids.sudo().with_context(sales_cadence_withdraw=True).unlink()
+        pending.unlink()
+
+    # ------------------------------------------------------------
+    # RUNNING: the due steps, in batches
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_run(self, batch_size=500, auto_commit=None):
+        """Start the due step of every active enrollment whose step is due."""
+        if auto_commit is None:
+            auto_commit = not getattr(threading.current_thread(), "testing", False)
+        done = 0
+        while True:
+            due = self.search(
+                [("state", "=", "active"), ("date_next", "<=", fields.Datetime.now())],
+                limit=batch_size,
+                order="date_next, id",
+            )
+            if not due:
+                break
+            due._start_steps()
+            done += len(due)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=0 if len(due) < batch_size else 1)
+            if auto_commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+            if len(due) < batch_size:
+                break
+        self._schedule_run()
+        return done
+
+    def _start_steps(self):
+        """A task per enrollment for its current step: automatic ones planned
+        in the outbox, manual ones given to the salesperson as activities."""
+        self.write({"date_next": False})
+        tasks = self.env["sales.cadence.task"].create(
+            [
+                {
+                    "enrollment_id": enrollment.id,
+                    "step_id": enrollment.step_id.id,
+                    "state": "planned" if enrollment.step_id.is_automatic else "to_do",
+                    "user_id": (enrollment.lead_id.user_id or enrollment.cadence_id.create_uid).id,
+                }
+                for enrollment in self
+            ]
+        )
+        tasks.filtered(lambda t: t.state == "planned")._plan_messages()
+        tasks.filtered(lambda t: t.state == "to_do")._schedule_activities()
+
+    def _advance(self, after):
+        """The current step is over: on to the next one, after its wait."""
+        for enrollment in self.filtered(lambda e: e.state == "active"):
+            step = enrollment.step_id._next() if enrollment.step_id else enrollment.step_id
+            if step:
+                enrollment.write({"step_id": step.id, "date_next": after + step._wait()})
+            else:
+                enrollment.write({"state": "done", "step_id": False, "date_next": False, "date_done": after})
+        self._schedule_run()
+
+    def _schedule_run(self):
+        """Wake the cron when the first of ``self`` (or of all) is due."""
+        dates = [d for d in self.mapped("date_next") if d]
+        if not dates:
+            first = self.search(
+                [("state", "=", "active"), ("date_next", "!=", False)], order="date_next", limit=1
+            )
+            dates = first.mapped("date_next")
+        cron = self.env.ref(CRON_XMLID, raise_if_not_found=False)
+        if dates and cron:
+            cron.sudo()._trigger(at=max(min(dates), fields.Datetime.now()))

@@ -1,0 +1,53 @@
+from odoo import api, fields, models
+
+CODES = [
+    ("auto_email", "Automatic e-mail"),
+    ("manual_email", "Manual e-mail"),
+    ("auto_sms", "Automatic SMS"),
+    ("manual_sms", "Manual SMS"),
+    ("call", "Call"),
+    ("whatsapp", "WhatsApp message"),
+    ("task", "Task"),
+]
+AUTOMATIC = {"auto_email": "email", "auto_sms": "sms"}
+
+
+class SalesCadenceStepType(models.Model):
+    """A kind of step (seed: "type de tâche"), with the settings that apply
+    to every step of that kind: when a manual one is late, and whether
+    skipping it needs a reason."""
+
+    _name = "sales.cadence.step.type"
+    _description = "Cadence Step Type"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    code = fields.Selection(CODES, required=True, readonly=True)
+    sequence = fields.Integer(default=10)
+    channel = fields.Selection(
+        [("email", "E-mail"), ("sms", "SMS")],
+        compute="_compute_channel",
+        help="Automatic steps leave through the outbox on this channel; the others are activities.",
+    )
+    is_automatic = fields.Boolean(compute="_compute_channel")
+    activity_type_id = fields.Many2one(
+        "mail.activity.type",
+        string="Activity Type",
+        help="The activity a manual step of this kind gives the salesperson.",
+    )
+    late_minutes = fields.Integer(
+        string="Late After (minutes)",
+        help="A manual step is late this many minutes after it reached the salesperson. 0: never late.",
+    )
+    is_reason_required = fields.Boolean(
+        string="Reason Required to Skip",
+        help="Skipping a step of this kind asks for a reason.",
+    )
+
+    _sql_constraints = [("code_uniq", "UNIQUE (code)", "There is one step type per kind.")]
+
+    @api.depends("code")
+    def _compute_channel(self):
+        for step_type in self:
+            step_type.channel = AUTOMATIC.get(step_type.code, False)
+            step_type.is_automatic = step_type.code in AUTOMATIC

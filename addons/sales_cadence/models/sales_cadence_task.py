@@ -1,0 +1,213 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.customer_followup.models.bulk_write import write_rows
+
+STATES = [("planned", "Planned"), ("to_do", "To Do"), ("done", "Done"), ("skipped", "Skipped")]
+
+
+class SalesCadenceTask(models.Model):
+    """One step done (or to do) for one enrolled lead: an automatic message
+    in the outbox, or a manual action in its salesperson's activities. Its
+    history feeds the reports per step and per user."""
+
+    _name = "sales.cadence.task"
+    _description = "Cadence Task"
+    _order = "id desc"
+    _check_company_auto = True
+
+    enrollment_id = fields.Many2one("sales.cadence.enrollment", required=True, index=True, ondelete="cascade")
+    cadence_id = fields.Many2one(related="enrollment_id.cadence_id", store=True, index=True)
+    company_id = fields.Many2one(related="enrollment_id.company_id", store=True)
+    lead_id = fields.Many2one(related="enrollment_id.lead_id", store=True, index=True)
+    step_id = fields.Many2one("sales.cadence.step", required=True, ondelete="cascade")
+    step_type_id = fields.Many2one(related="step_id.step_type_id", store=True)
+    name = fields.Char(related="step_id.name")
+    instructions = fields.Html(related="step_id.instructions")
+    user_id = fields.Many2one("res.users", string="Assigned To", index=True)
+    state = fields.Selection(
+        STATES, string="Status", required=True, default="planned", readonly=True, index=True
+    )
+    date_assigned = fields.Datetime("Reached the User", default=fields.Datetime.now, readonly=True)
+    date_done = fields.Datetime("Done On", readonly=True)
+    skip_reason_id = fields.Many2one("sales.cadence.skip.reason", string="Skip Reason", readonly=True)
+    note = fields.Text(readonly=True)
+    dispatch_id = fields.Many2one(
+        "followup.dispatch", string="Outbox Message", readonly=True, ondelete="set null"
+    )
+    dispatch_state = fields.Selection(related="dispatch_id.state", string="Message Status")
+    activity_ids = fields.One2many("mail.activity", "cadence_task_id", string="Activities")
+    is_late = fields.Boolean("Late", compute="_compute_is_late", search="_search_is_late")
+
+    @api.depends("state", "date_assigned", "step_type_id.late_minutes")
+    def _compute_is_late(self):
+        now = fields.Datetime.now()
+        for task in self:
+            minutes = task.step_type_id.late_minutes
+            task.is_late = bool(
+                task.state == "to_do" and minutes and task.date_assigned + timedelta(minutes=minutes) < now
+            )
+
+    def _search_is_late(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on Late."))
+        now = fields.Datetime.now()
+        late_ids = []
+        for step_type in self.env["sales.cadence.step.type"].search([("late_minutes", ">", 0)]):
+            late_ids += self._search(
+                [
+                    ("state", "=", "to_do"),
+                    ("step_type_id", "=", step_type.id),
+                    ("date_assigned", "<", now - timedelta(minutes=step_type.late_minutes)),
+                ]
+            )
+        positive = (operator == "=") == value
+        return [("id", "in" if positive else "not in", late_ids)]
+
+    # ------------------------------------------------------------
+    # STARTING A STEP
+    # ------------------------------------------------------------
+
+    def _plan_messages(self):
+        """The automatic steps' messages, planned in the outbox: its send
+        policy decides when they really leave (working hours, caps, delay
+        between e-mails); the lead moves on once they left."""
+        vals_list = []
+        for task in self:
+            step, lead, cadence = task.step_id, task.lead_id, task.cadence_id
+            vals_list.append(
+                {
+                    "channel": step.channel,
+                    "mail_template_id": step.channel == "email" and step.mail_template_id.id,
+                    "sms_template_id": step.channel == "sms" and step.sms_template_id.id,
+                    "partner_id": lead.partner_id.id,
+                    "res_model": lead._name,
+                    "res_id": lead.id,
+                    "origin_model": self._name,
+                    "origin_id": task.id,
+                    "occurrence": f"step:{step.id}",
+                    "company_id": cadence.company_id.id,
+                    "policy_id": (cadence.policy_id or cadence.company_id.followup_policy_id).id,
+                    "date_planned": fields.Datetime.now(),
+                    "idempotency_key": f"cadence:{task.enrollment_id.id}:{step.id}:{task.id}",
+                }
+            )
+        dispatches = self.env["followup.dispatch"]._plan(vals_list)
+        by_task = {dispatch.origin_id: dispatch for dispatch in dispatches}
+        write_rows(self, {task: {"dispatch_id": by_task[task.id].id} for task in self if task.id in by_task})
+        self.invalidate_recordset(["dispatch_id"])
+
+    def _schedule_activities(self):
+        """Manual steps reach their salesperson as activities on the lead."""
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(
+            [
+                {
+                    "res_model_id": self.env["ir.model"]._get_id("crm.lead"),
+                    "res_id": task.lead_id.id,
+                    "activity_type_id": (task.step_type_id.activity_type_id or todo).id,
+                    "summary": task.step_id.name,
+                    "note": task.step_id.instructions,
+                    "user_id": task.user_id.id,
+                    "date_deadline": fields.Date.context_today(task.with_context(tz=task.user_id.tz)),
+                    "cadence_task_id": task.id,
+                }
+                for task in self
+            ]
+        )
+
+    # ------------------------------------------------------------
+    # ENDING A STEP
+    # ------------------------------------------------------------
+
+    def action_done(self):
+        self._check_assignee()
+        self._finish("done")
+
+    def action_skip(self):
+        """Skip now, or ask for a reason when the step's type needs one."""
+        self._check_assignee()
+        if any(task.step_type_id.is_reason_required for task in self):
+            return {
+                "type": "ir.actions.act_window",
+                "name": self.env._("Skip a Step"),
+                "res_model": "sales.cadence.skip",
+                "view_mode": "form",
+                "target": "new",
+                "context": {"default_task_ids": self.ids},
+            }
+        self._finish("skipped")
+        return True
+
+    def _check_assignee(self):
+        for task in self:
+            if task.state != "to_do":
+                raise UserError(self.env._("The step %(step)s is no longer to do.", step=task.name))
+
+    def _check_skip_reason(self, reason):
+        missing = self.filtered(lambda t: t.step_type_id.is_reason_required and not reason)
+        if missing:
+            raise UserError(
+                self.env._("Skipping %(step)s needs a reason.", step=", ".join(missing.mapped("name")))
+            )
+
+    def _finish(self, state, reason=None, note=False, when=None):
+        """End the tasks of ``self`` (done or skipped) and move their leads on."""
+        when = when or fields.Datetime.now()
+        tasks = self.filtered(lambda t: t.state in ("planned", "to_do"))
+        if not tasks:
+            return
+        missing = tasks.filtered(
+            lambda t: state == "skipped" and t.step_type_id.is_reason_required and not reason
+        )
+        if missing:
+            raise UserError(
+                self.env._("Skipping %(step)s needs a reason.", step=", ".join(missing.mapped("name")))
+            )
+        tasks.write(
+            {
+                "state": state,
+                "date_done": when,
+                "skip_reason_id": reason and reason.id,
+                "note": note,
+            }
+        )
+        tasks.activity_ids.sudo().with_context(sales_cadence_withdraw=True).unlink()
+        tasks.enrollment_id._advance(when)
+
+    # ------------------------------------------------------------
+    # OUTBOX HOOKS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _followup_check_dispatches(self, dispatches):
+        """Nothing leaves for a lead that is no longer going through the cadence."""
+        tasks = self.browse(dispatches.mapped("origin_id")).exists()
+        by_id = {task.id: task for task in tasks}
+        cancel = {}
+        for dispatch in dispatches:
+            task = by_id.get(dispatch.origin_id)
+            if not task or task.enrollment_id.state != "active":
+                cancel[dispatch] = ("condition_false", self.env._("The lead left the cadence."))
+        return cancel
+
+    @api.model
+    def _followup_delivery_event(self, dispatches, event):
+        """The message left (or will not): the lead moves on to the next step."""
+        if event not in ("sent", "skipped", "failed"):
+            return
+        tasks = self.browse(dispatches.mapped("origin_id")).exists()
+        by_id = {task.id: task for task in tasks}
+        for dispatch in dispatches:
+            task = by_id.get(dispatch.origin_id)
+            if not task or task.state != "planned":
+                continue
+            if event == "sent":
+                task._finish("done", when=dispatch.date_sent)
+            else:
+                reason = dict(dispatch._fields["reason"]._description_selection(self.env)).get(
+                    dispatch.reason
+                )
+                task._finish("skipped", note=dispatch.error_message or reason, when=fields.Datetime.now())

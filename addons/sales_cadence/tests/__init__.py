@@ -1,0 +1,2 @@
+from . import test_cadence
+from . import test_tour

@@ -1,0 +1,247 @@
+import itertools
+from datetime import datetime, timedelta
+
+from freezegun import freeze_time
+
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import tagged
+
+from .common import CadenceCase
+
+MONDAY_10AM = datetime(2026, 11, 23, 15, 0)  # 10:00 in Montreal
+
+
+@tagged("post_install", "-at_install")
+class TestEnrollment(CadenceCase):
+    @freeze_time(MONDAY_10AM)
+    def test_enrolled_lead_goes_through_the_steps(self):
+        lead = self._leads(1)
+        enrollments, already = self.cadence._enroll(lead)
+        self.assertFalse(already)
+        self._run()
+        intro = self._tasks(lead, self.step_intro)
+        self.assertEqual((intro.state, intro.dispatch_id.state), ("done", "sent"))
+        message = intro.dispatch_id.mail_message_id
+        self.assertEqual((message.model, message.res_id), ("crm.lead", lead.id), "on the lead's chatter")
+        self.assertEqual(enrollments.step_id, self.step_call)
+        self.assertEqual(
+            enrollments.date_next, MONDAY_10AM + timedelta(days=2), "the wait counts from the send"
+        )
+        with freeze_time(MONDAY_10AM + timedelta(days=2)):
+            self._run()
+        call = self._tasks(lead, self.step_call)
+        self.assertEqual((call.state, call.user_id), ("to_do", self.salesman))
+        activity = lead.activity_ids.filtered(lambda a: a.cadence_task_id == call)
+        self.assertEqual(activity.user_id, self.salesman)
+        self.assertEqual(activity.activity_type_id, self.env.ref("mail.mail_activity_data_call"))
+        self.assertIsNone(enrollments.date_next or None, "the cadence waits for the salesperson")
+        with freeze_time(MONDAY_10AM + timedelta(days=2, hours=1)):
+            activity.with_user(self.salesman).action_feedback(feedback="Interested")
+        self.assertEqual((call.state, call.note), ("done", "Interested"))
+        self.assertEqual(enrollments.step_id, self.step_follow_up)
+        self.assertEqual(enrollments.date_next, MONDAY_10AM + timedelta(days=3, hours=1))
+        with freeze_time(MONDAY_10AM + timedelta(days=3, hours=1)):
+            self._run()
+        self.assertEqual(enrollments.state, "done")
+        self.assertEqual(enrollments.progress, "3 / 3")
+
+    @freeze_time(MONDAY_10AM)
+    def test_enrolling_twice_leaves_the_lead_as_it_is(self):
+        leads = self._leads(2)
+        self.cadence._enroll(leads[0])
+        enrollments, already = self.cadence._enroll(leads)
+        self.assertEqual(already, leads[0])
+        self.assertEqual(enrollments.lead_id, leads[1])
+        wizard = (
+            self.env["sales.cadence.enroll"]
+            .with_context(active_model="crm.lead", active_ids=leads.ids)
+            .create({"cadence_id": self.cadence.id})
+        )
+        action = wizard.action_enroll()
+        self.assertEqual(action["params"]["type"], "warning")
+        self.assertIn("2 already in it", action["params"]["message"])
+
+    @freeze_time(MONDAY_10AM)
+    def test_lead_without_contact_gets_one_from_its_email(self):
+        lead = self.env["crm.lead"].create(
+            {"name": "Web form", "email_from": "new.prospect@example.com", "contact_name": "New Prospect"}
+        )
+        self.cadence._enroll(lead)
+        self.assertEqual(lead.partner_id.email, "new.prospect@example.com")
+
+    @freeze_time(MONDAY_10AM)
+    def test_no_consent_skips_the_step_with_its_reason_and_goes_on(self):
+        lead = self._leads(1)
+        lead.partner_id.followup_email_consent = False
+        enrollment, _already = self.cadence._enroll(lead)
+        self._run()
+        intro = self._tasks(lead, self.step_intro)
+        self.assertEqual(intro.state, "skipped")
+        self.assertEqual(intro.note, "No consent for this channel")
+        self.assertEqual(enrollment.step_id, self.step_call)
+
+
+@tagged("post_install", "-at_install")
+class TestSendPolicy(CadenceCase):
+    def test_outside_working_hours_waits_and_later_steps_shift(self):
+        friday_evening = datetime(2026, 11, 27, 23, 0)  # 18:00 in Montreal
+        lead = self._leads(1)
+        with freeze_time(friday_evening):
+            enrollment, _already = self.cadence._enroll(lead)
+            self._run()
+        intro = self._tasks(lead, self.step_intro)
+        self.assertEqual(intro.dispatch_id.reason, "outside_hours")
+        monday_9am = datetime(2026, 11, 30, 14, 0)
+        self.assertEqual(intro.dispatch_id.date_earliest, monday_9am)
+        with freeze_time(monday_9am):
+            self._run()
+        self.assertEqual(intro.state, "done")
+        self.assertEqual(
+            enrollment.date_next, monday_9am + timedelta(days=2), "the call shifts with the e-mail"
+        )
+
+    def test_daily_cap_sends_exactly_the_cap_per_working_day(self):
+        self.policy.email_daily_cap = 3
+        leads = self._leads(7)
+        with freeze_time(MONDAY_10AM):
+            self.cadence._enroll(leads)
+            self._run()
+        tasks = self._tasks(leads, self.step_intro)
+        sent_on = {}
+        for day in range(4):
+            with freeze_time(MONDAY_10AM + timedelta(days=day, minutes=1)):
+                self._run()
+            for task in tasks.filtered(lambda t: t.state == "done"):
+                sent_on.setdefault(task.id, task.dispatch_id.date_sent.date())
+        per_day = sorted({d: list(sent_on.values()).count(d) for d in sent_on.values()}.items())
+        self.assertEqual([count for _day, count in per_day], [3, 3, 1])
+        for task in tasks:
+            local_hour = (task.dispatch_id.date_sent - timedelta(hours=5)).hour
+            self.assertTrue(9 <= local_hour < 17, "inside working hours")
+
+    def test_random_delay_between_emails_stays_in_its_bounds(self):
+        self.policy.write({"email_delay_min": 60, "email_delay_max": 120})
+        leads = self._leads(4)
+        with freeze_time(MONDAY_10AM):
+            self.cadence._enroll(leads)
+            self._run()
+        for minute in range(1, 15):
+            with freeze_time(MONDAY_10AM + timedelta(minutes=minute)):
+                self._run()
+        sent = sorted(self._tasks(leads, self.step_intro).dispatch_id.mapped("date_sent"))
+        self.assertEqual(len(sent), 4)
+        for before, after in itertools.pairwise(sent):
+            self.assertGreaterEqual((after - before).total_seconds(), 60)
+
+
+@tagged("post_install", "-at_install")
+@freeze_time(MONDAY_10AM)
+class TestManualSteps(CadenceCase):
+    def _at_call(self, count=1):
+        leads = self._leads(count)
+        enrollments, _already = self.cadence._enroll(leads)
+        self._run()
+        enrollments.write({"date_next": MONDAY_10AM})
+        self._run()
+        return leads, enrollments, self._tasks(leads, self.step_call)
+
+    def test_skip_needs_a_reason_for_calls(self):
+        leads, enrollments, call = self._at_call()
+        activity = leads.activity_ids
+        with self.assertRaisesRegex(UserError, "needs a reason"):
+            activity.with_user(self.salesman).unlink()
+        action = call.with_user(self.salesman).action_skip()
+        self.assertEqual(action["res_model"], "sales.cadence.skip")
+        wizard = (
+            self.env["sales.cadence.skip"]
+            .with_context(**action["context"])
+            .create(
+                {"reason_id": self.env.ref("sales_cadence.skip_reason_not_reachable").id, "note": "Voicemail"}
+            )
+        )
+        wizard.action_skip()
+        self.assertEqual(
+            (call.state, call.skip_reason_id.name, call.note),
+            ("skipped", "Could not reach the lead", "Voicemail"),
+        )
+        self.assertFalse(leads.activity_ids, "its activity is gone")
+        self.assertEqual(enrollments.step_id, self.step_follow_up)
+
+    def test_cancelling_the_activity_skips_a_step_without_required_reason(self):
+        self.env.ref("sales_cadence.step_type_call").is_reason_required = False
+        leads, enrollments, call = self._at_call()
+        leads.activity_ids.with_user(self.salesman).unlink()
+        self.assertEqual(call.state, "skipped")
+        self.assertEqual(enrollments.step_id, self.step_follow_up)
+
+    def test_late_label(self):
+        _leads, _enrollments, call = self._at_call()
+        self.assertFalse(call.is_late)
+        with freeze_time(MONDAY_10AM + timedelta(minutes=121)):
+            call.invalidate_recordset(["is_late"])
+            self.assertTrue(call.is_late, "a call is late after 2 hours")
+            Task = self.env["sales.cadence.task"]
+            self.assertIn(call, Task.search([("is_late", "=", True)]))
+            self.assertNotIn(call, Task.search([("is_late", "=", False)]))
+
+    def test_other_reason_is_always_offered(self):
+        other = self.env.ref("sales_cadence.skip_reason_other")
+        with self.assertRaises(UserError):
+            other.unlink()
+        with self.assertRaises(UserError):
+            other.active = False
+        other.name = "Something else"
+        self.env.ref("sales_cadence.skip_reason_wrong_contact").unlink()
+
+    def test_salesperson_sees_only_their_steps(self):
+        _leads, _enrollments, call = self._at_call()
+        other = self._leads(1)
+        other.user_id = self.env.ref("base.user_admin")
+        self.cadence._enroll(other)
+        self._run()
+        self.Enrollment.search([("lead_id", "=", other.id)]).write({"date_next": MONDAY_10AM})
+        self._run()
+        visible = self.env["sales.cadence.task"].with_user(self.salesman).search([("state", "=", "to_do")])
+        self.assertEqual(visible, call)
+
+
+@tagged("post_install", "-at_install")
+@freeze_time(MONDAY_10AM)
+class TestPauseStop(CadenceCase):
+    def test_pause_withdraws_the_planned_message_and_resume_plans_it_again(self):
+        self.policy.email_daily_cap = 1
+        leads = self._leads(2)
+        enrollments, _already = self.cadence._enroll(leads)
+        self._run()
+        waiting = enrollments.filtered(lambda e: e.step_id == self.step_intro)
+        dispatch = waiting.task_ids.dispatch_id
+        self.assertEqual((dispatch.state, dispatch.reason), ("planned", "daily_cap"))
+        waiting.action_pause()
+        self.assertEqual((waiting.state, dispatch.state), ("paused", "cancelled"))
+        self.assertFalse(waiting.task_ids)
+        waiting.action_resume()
+        self._run()
+        self.assertEqual(waiting.task_ids.dispatch_id.state, "planned", "planned again, for the next day")
+
+    def test_stop_cancels_and_the_outbox_checks_again(self):
+        leads = self._leads(1)
+        enrollment, _already = self.cadence._enroll(leads)
+        self.Enrollment._cron_run(auto_commit=False)
+        dispatch = enrollment.task_ids.dispatch_id
+        enrollment.state = "paused"  # left the cadence without the usual path
+        self.Dispatch._cron_send_due(auto_commit=False)
+        self.assertEqual((dispatch.state, dispatch.reason), ("cancelled", "condition_false"))
+        enrollment.state = "active"
+        enrollment.action_stop()
+        self.assertEqual(enrollment.state, "stopped")
+        self.assertTrue(enrollment.date_done)
+
+    def test_archiving_the_cadence_stops_its_leads(self):
+        leads = self._leads(1)
+        enrollment, _already = self.cadence._enroll(leads)
+        self.cadence.active = False
+        self.assertEqual(enrollment.state, "stopped")
+
+    def test_automatic_step_needs_a_template(self):
+        with self.assertRaises(ValidationError):
+            self.step_intro.mail_template_id = False

@@ -1,0 +1,2 @@
+from . import sales_cadence_enroll
+from . import sales_cadence_skip
