@@ -32,7 +32,6 @@ class SalesCadenceStepType(models.Model):
     is_automatic = fields.Boolean(compute="_compute_channel")
     activity_type_id = fields.Many2one(
         "mail.activity.type",
-        string="Activity Type",
         help="The activity a manual step of this kind gives the salesperson.",
     )
     late_minutes = fields.Integer(

@@ -32,7 +32,7 @@ class SalesCadenceTask(models.Model):
     )
     date_assigned = fields.Datetime("Reached the User", default=fields.Datetime.now, readonly=True)
     date_done = fields.Datetime("Done On", readonly=True)
-    skip_reason_id = fields.Many2one("sales.cadence.skip.reason", string="Skip Reason", readonly=True)
+    skip_reason_id = fields.Many2one("sales.cadence.skip.reason", readonly=True)
     note = fields.Text(readonly=True)
     dispatch_id = fields.Many2one(
         "followup.dispatch", string="Outbox Message", readonly=True, ondelete="set null"

@@ -10,7 +10,6 @@ class SalesCadenceSkip(models.TransientModel):
     task_ids = fields.Many2many("sales.cadence.task", string="Steps", required=True)
     reason_id = fields.Many2one(
         "sales.cadence.skip.reason",
-        string="Reason",
         required=True,
         default=lambda self: self.env.ref("sales_cadence.skip_reason_other", raise_if_not_found=False),
     )
