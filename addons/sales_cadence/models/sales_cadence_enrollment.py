@@ -3,6 +3,8 @@ import threading
 
 from odoo import api, fields, models, tools
 
+from odoo.addons.customer_followup.models.bulk_write import write_rows
+
 _logger = logging.getLogger(__name__)
 
 STATES = [("active", "In Progress"), ("paused", "Paused"), ("done", "Completed"), ("stopped", "Stopped")]
@@ -148,13 +150,21 @@ class SalesCadenceEnrollment(models.Model):
         tasks.filtered(lambda t: t.state == "to_do")._schedule_activities()
 
     def _advance(self, after):
-        """The current step is over: on to the next one, after its wait."""
+        """The current step is over: on to the next one, after its wait;
+        written for all of ``self`` at once."""
+        progress = {}
         for enrollment in self.filtered(lambda e: e.state == "active"):
             step = enrollment.step_id._next() if enrollment.step_id else enrollment.step_id
             if step:
-                enrollment.write({"step_id": step.id, "date_next": after + step._wait()})
+                progress[enrollment] = {"step_id": step.id, "date_next": after + step._wait()}
             else:
-                enrollment.write({"state": "done", "step_id": False, "date_next": False, "date_done": after})
+                progress[enrollment] = {
+                    "state": "done",
+                    "step_id": False,
+                    "date_next": False,
+                    "date_done": after,
+                }
+        write_rows(self, progress)
         self._schedule_run()
 
     def _schedule_run(self):

@@ -1,3 +1,4 @@
+from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -200,14 +201,16 @@ class SalesCadenceTask(models.Model):
             return
         tasks = self.browse(dispatches.mapped("origin_id")).exists()
         by_id = {task.id: task for task in tasks}
+        reasons = dict(dispatches._fields["reason"]._description_selection(self.env))
+        now = fields.Datetime.now()
+        by_outcome = defaultdict(self.browse)
         for dispatch in dispatches:
             task = by_id.get(dispatch.origin_id)
             if not task or task.state != "planned":
                 continue
             if event == "sent":
-                task._finish("done", when=dispatch.date_sent)
+                by_outcome["done", dispatch.date_sent, False] |= task
             else:
-                reason = dict(dispatch._fields["reason"]._description_selection(self.env)).get(
-                    dispatch.reason
-                )
-                task._finish("skipped", note=dispatch.error_message or reason, when=fields.Datetime.now())
+                by_outcome["skipped", now, dispatch.error_message or reasons.get(dispatch.reason)] |= task
+        for (state, when, note), outcome_tasks in by_outcome.items():
+            outcome_tasks._finish(state, note=note, when=when)

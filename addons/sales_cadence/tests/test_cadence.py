@@ -245,3 +245,23 @@ class TestPauseStop(CadenceCase):
     def test_automatic_step_needs_a_template(self):
         with self.assertRaises(ValidationError):
             self.step_intro.mail_template_id = False
+
+
+@tagged("post_install", "-at_install")
+@freeze_time(MONDAY_10AM)
+class TestCost(CadenceCase):
+    def _queries(self, count):
+        leads = self._leads(count)
+        self.cadence._enroll(leads)
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.cr.sql_log_count
+        self._run()
+        self.env.flush_all()
+        self.assertEqual(set(self._tasks(leads, self.step_intro).mapped("state")), {"done"})
+        return self.cr.sql_log_count - before
+
+    def test_running_steps_costs_the_same_for_3_or_9_leads(self):
+        small = self._queries(3)
+        large = self._queries(9)
+        self.assertLessEqual(large, small + 3, f"{small} queries for 3 leads, {large} for 9")
