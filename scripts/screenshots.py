@@ -27,6 +27,13 @@ SCREENS = [
         "satisfaction_survey/results_pivot.png",
         "/odoo/action-satisfaction_survey.satisfaction_result_action?view_type=pivot",
     ),
+    (
+        "satisfaction_survey/nps_by_employee.png",
+        "/odoo/action-satisfaction_survey.satisfaction_nps_report_action",
+    ),
+    ("sales_cadence/my_steps.png", "/odoo/action-sales_cadence.sales_cadence_task_action"),
+    ("sales_cadence/enrollments.png", "/odoo/action-sales_cadence.sales_cadence_enrollment_action"),
+    ("sales_cadence/activities.png", "/odoo/action-crm.crm_lead_action_pipeline?view_type=activity"),
 ]
 # (addon/file, list to open, the row to click, what the form shows when it is
 # ready, then optionally a tab to open)
@@ -80,6 +87,18 @@ FORMS = [
         ".o_data_row td[name=name]",
         ".o_form_view .o_field_widget[name=nps]",
         ".o_notebook a[name=settings]",
+    ),
+    (
+        "sales_cadence/cadence.png",
+        "/odoo/action-sales_cadence.sales_cadence_action",
+        ".o_data_row td[name=name]",
+        ".o_form_view .o_field_widget[name=step_ids] .o_data_row",
+    ),
+    (
+        "sales_cadence/enrollment.png",
+        "/odoo/action-sales_cadence.sales_cadence_enrollment_action",
+        ".o_data_row td[name=lead_id]",
+        ".o_form_view .o_field_widget[name=task_ids] .o_data_row",
     ),
     (
         "satisfaction_survey/answer.png",
