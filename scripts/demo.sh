@@ -23,6 +23,6 @@ if ! psql -h localhost -U odoo -d postgres -tAc "SELECT 1 FROM pg_database WHERE
 fi
 echo "Demo ready on http://localhost:8069 (login admin, password admin), in French:" \
     "open Suivi > Boîte d'envoi, then a work order (Réparations) and its Suivis button;" \
-    "Sondages > Campagnes for the satisfaction surveys."
+    "Sondages > Campagnes for the satisfaction surveys, CRM > Cadences for the cadences."
 exec "$PYTHON" -c "import odoo; odoo.cli.main()" -c odoo.conf --addons-path="$ADDONS_PATH" \
     -d "$DB" --db-filter="^$DB\$"
