@@ -7,3 +7,4 @@ from . import sales_cadence_skip_reason
 from . import sales_cadence_step
 from . import sales_cadence_step_type
 from . import sales_cadence_task
+from . import sales_cadence_rule

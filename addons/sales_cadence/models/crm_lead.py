@@ -24,3 +24,15 @@ class CrmLead(models.Model):
             "sales_cadence.sales_cadence_enrollment_action"
         )
         return {**action, "domain": [("lead_id", "=", self.id)], "context": {"default_lead_id": self.id}}
+
+    def _message_post_after_hook(self, message, msg_vals):
+        """A reply from the lead stops its automatic steps: a person now talks to it."""
+        result = super()._message_post_after_hook(message, msg_vals)
+        if message.message_type == "email" and message.author_id and not message.author_id.user_ids:
+            enrollments = self.cadence_enrollment_ids.filtered(lambda e: e.state in ("active", "paused"))
+            if enrollments:
+                automatic = self.env["sales.cadence.step.type"].search(
+                    [("code", "in", ("auto_email", "auto_sms"))]
+                )
+                enrollments.sudo()._skip_from_now(automatic, self.env._("The lead replied."))
+        return result

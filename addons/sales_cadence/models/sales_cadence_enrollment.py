@@ -39,6 +39,15 @@ class SalesCadenceEnrollment(models.Model):
     date_enrolled = fields.Datetime("Enrolled On", default=fields.Datetime.now, readonly=True)
     date_done = fields.Datetime("Ended On", readonly=True)
     task_ids = fields.One2many("sales.cadence.task", "enrollment_id", string="Steps Done")
+    skip_step_type_ids = fields.Many2many(
+        "sales.cadence.step.type",
+        "sales_cadence_enrollment_skip_type_rel",
+        "enrollment_id",
+        "step_type_id",
+        string="Steps Skipped From Now",
+        readonly=True,
+        help="Set by a bounce, an unsubscription or a reply: the remaining steps of these types are skipped.",
+    )
     task_count = fields.Integer(compute="_compute_task_count")
     progress = fields.Char(compute="_compute_task_count")
 
@@ -133,7 +142,9 @@ class SalesCadenceEnrollment(models.Model):
 
     def _start_steps(self):
         """A task per enrollment for its current step: automatic ones planned
-        in the outbox, manual ones given to the salesperson as activities."""
+        in the outbox, manual ones given to the salesperson as activities;
+        a step of a type the lead skips (bounce, unsubscription, reply) is
+        recorded as skipped and the lead moves on."""
         self.write({"date_next": False})
         tasks = self.env["sales.cadence.task"].create(
             [
@@ -146,8 +157,40 @@ class SalesCadenceEnrollment(models.Model):
                 for enrollment in self
             ]
         )
+        skipped = tasks.filtered(lambda t: t.step_type_id in t.enrollment_id.skip_step_type_ids)
+        skipped._finish(
+            "skipped", note=self.env._("Skipped by the lead's bounce, unsubscription or reply."), forced=True
+        )
+        tasks -= skipped
         tasks.filtered(lambda t: t.state == "planned")._plan_messages()
         tasks.filtered(lambda t: t.state == "to_do")._schedule_activities()
+
+    def _skip_from_now(self, step_types, note):
+        """The lead skips ``step_types`` from now on: its pending step of
+        those types is skipped at once; when none of its remaining steps is
+        left to do, the cadence is over for it."""
+        for enrollment in self.filtered(lambda e: e.state in ("active", "paused")):
+            enrollment.skip_step_type_ids |= step_types
+            pending = enrollment.task_ids.filtered(
+                lambda t: t.state in ("planned", "to_do") and t.step_type_id in step_types
+            )
+            pending.dispatch_id._cancel("condition_false")
+            pending._finish("skipped", note=note, forced=True)
+            remaining = enrollment.step_id | enrollment._remaining_steps()
+            skipped = enrollment.skip_step_type_ids
+            if enrollment.state == "active" and not remaining.filtered(
+                lambda s, skipped=skipped: s.step_type_id not in skipped
+            ):
+                enrollment._stop(state="done")
+
+    def _remaining_steps(self):
+        self.ensure_one()
+        steps = self.env["sales.cadence.step"]
+        step = self.step_id
+        while step:
+            step = step._next()
+            steps |= step
+        return steps
 
     def _advance(self, after):
         """The current step is over: on to the next one, after its wait;

@@ -154,19 +154,15 @@ class SalesCadenceTask(models.Model):
                 self.env._("Skipping %(step)s needs a reason.", step=", ".join(missing.mapped("name")))
             )
 
-    def _finish(self, state, reason=None, note=False, when=None):
-        """End the tasks of ``self`` (done or skipped) and move their leads on."""
+    def _finish(self, state, reason=None, note=False, when=None, forced=False):
+        """End the tasks of ``self`` (done or skipped) and move their leads
+        on; ``forced``: skipped by a rule, which needs no reason."""
         when = when or fields.Datetime.now()
         tasks = self.filtered(lambda t: t.state in ("planned", "to_do"))
         if not tasks:
             return
-        missing = tasks.filtered(
-            lambda t: state == "skipped" and t.step_type_id.is_reason_required and not reason
-        )
-        if missing:
-            raise UserError(
-                self.env._("Skipping %(step)s needs a reason.", step=", ".join(missing.mapped("name")))
-            )
+        if state == "skipped" and not forced:
+            tasks._check_skip_reason(reason)
         tasks.write(
             {
                 "state": state,
@@ -196,14 +192,20 @@ class SalesCadenceTask(models.Model):
 
     @api.model
     def _followup_delivery_event(self, dispatches, event):
-        """The message left (or will not): the lead moves on to the next step."""
-        if event not in ("sent", "skipped", "failed"):
-            return
+        """The message left (or will not): the lead moves on to the next
+        step. A bounce gives the salesperson an activity and applies the
+        bounce rule; a blacklisted address, the unsubscribe rule."""
         tasks = self.browse(dispatches.mapped("origin_id")).exists()
         by_id = {task.id: task for task in tasks}
+        if event == "bounced":
+            self._on_bounce(dispatches, by_id)
+            return
+        if event not in ("sent", "skipped", "failed"):
+            return
         reasons = dict(dispatches._fields["reason"]._description_selection(self.env))
         now = fields.Datetime.now()
         by_outcome = defaultdict(self.browse)
+        unsubscribed = self.browse()
         for dispatch in dispatches:
             task = by_id.get(dispatch.origin_id)
             if not task or task.state != "planned":
@@ -211,6 +213,44 @@ class SalesCadenceTask(models.Model):
             if event == "sent":
                 by_outcome["done", dispatch.date_sent, False] |= task
             else:
-                by_outcome["skipped", now, dispatch.error_message or reasons.get(dispatch.reason)] |= task
+                note = ": ".join(filter(None, [reasons.get(dispatch.reason), dispatch.error_message]))
+                by_outcome["skipped", now, note] |= task
+                if dispatch.reason == "blacklisted":
+                    unsubscribed |= task
         for (state, when, note), outcome_tasks in by_outcome.items():
             outcome_tasks._finish(state, note=note, when=when)
+        self._apply_rules("unsubscribe", unsubscribed.enrollment_id, self.env._("The lead unsubscribed."))
+
+    @api.model
+    def _on_bounce(self, dispatches, by_id):
+        tasks = self.browse([by_id[d.origin_id].id for d in dispatches if d.origin_id in by_id])
+        if not tasks:
+            return
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(
+            [
+                {
+                    "res_model_id": self.env["ir.model"]._get_id("crm.lead"),
+                    "res_id": task.lead_id.id,
+                    "activity_type_id": todo.id,
+                    "summary": self.env._("E-mail bounced"),
+                    "note": self.env._(
+                        "The e-mail of step %(step)s to %(address)s bounced: check the lead's address.",
+                        step=task.name,
+                        address=task.dispatch_id.address or task.lead_id.email_from or "",
+                    ),
+                    "user_id": task.user_id.id,
+                }
+                for task in tasks
+            ]
+        )
+        self._apply_rules("bounce", tasks.enrollment_id, self.env._("An e-mail to the lead bounced."))
+
+    @api.model
+    def _apply_rules(self, event, enrollments, note):
+        if not enrollments:
+            return
+        for enrollment, step_types in (
+            self.env["sales.cadence.rule"]._skipped_types(event, enrollments).items()
+        ):
+            enrollment._skip_from_now(step_types, note)

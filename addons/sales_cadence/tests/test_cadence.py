@@ -265,3 +265,102 @@ class TestCost(CadenceCase):
         small = self._queries(3)
         large = self._queries(9)
         self.assertLessEqual(large, small + 3, f"{small} queries for 3 leads, {large} for 9")
+
+
+@tagged("post_install", "-at_install")
+@freeze_time(MONDAY_10AM)
+class TestBounceUnsubscribeReply(CadenceCase):
+    def setUp(self):
+        super().setUp()
+        self.auto_email = self.env.ref("sales_cadence.step_type_auto_email")
+        self.manual_email = self.env.ref("sales_cadence.step_type_manual_email")
+        self.call_type = self.env.ref("sales_cadence.step_type_call")
+        Rule = self.env["sales.cadence.rule"]
+        Rule.search([]).unlink()
+        self.bounce_rule = Rule.create({"event": "bounce", "step_type_ids": [(6, 0, self.auto_email.ids)]})
+
+    def _at_call(self):
+        lead = self._leads(1)
+        enrollment, _already = self.cadence._enroll(lead)
+        self._run()
+        enrollment.date_next = MONDAY_10AM
+        self._run()
+        return lead, enrollment
+
+    def _bounce(self, task):
+        notification = task.dispatch_id.mail_message_id.notification_ids
+        notification.write({"notification_status": "bounce", "failure_type": "mail_bounce"})
+
+    def test_bounce_skips_exactly_the_types_of_the_rule_and_logs_an_activity(self):
+        lead, enrollment = self._at_call()
+        self._bounce(self._tasks(lead, self.step_intro))
+        bounce_activity = lead.activity_ids.filtered(lambda a: a.summary == "E-mail bounced")
+        self.assertEqual(bounce_activity.user_id, self.salesman)
+        call = self._tasks(lead, self.step_call)
+        self.assertEqual(call.state, "to_do", "calls are not named by the rule")
+        call._finish("done")
+        enrollment.date_next = MONDAY_10AM
+        self._run()
+        follow_up = self._tasks(lead, self.step_follow_up)
+        self.assertEqual(follow_up.state, "skipped")
+        self.assertFalse(follow_up.dispatch_id, "nothing planned for a bounced address")
+        self.assertEqual(enrollment.state, "done")
+
+    def test_when_every_remaining_step_is_skipped_the_cadence_is_over(self):
+        self.bounce_rule.step_type_ids |= self.call_type
+        lead, enrollment = self._at_call()
+        self._bounce(self._tasks(lead, self.step_intro))
+        self.assertEqual(self._tasks(lead, self.step_call).state, "skipped", "the pending call, at once")
+        self.assertEqual(enrollment.state, "done")
+
+    def test_exceptions_for_a_team_and_a_salesperson(self):
+        team = self.env["crm.team"].create({"name": "Key accounts"})
+        Rule = self.env["sales.cadence.rule"]
+        team_rule = Rule.create(
+            {"event": "bounce", "team_id": team.id, "step_type_ids": [(6, 0, self.call_type.ids)]}
+        )
+        lead = self._leads(1, team_id=team.id)
+        enrollment, _already = self.cadence._enroll(lead)
+        self.assertEqual(Rule._skipped_types("bounce", enrollment)[enrollment], self.call_type)
+        user_rule = Rule.create(
+            {"event": "bounce", "user_id": self.salesman.id, "step_type_ids": [(6, 0, self.manual_email.ids)]}
+        )
+        self.assertEqual(Rule._skipped_types("bounce", enrollment)[enrollment], self.manual_email)
+        user_rule.unlink()
+        team_rule.unlink()
+        self.assertEqual(Rule._skipped_types("bounce", enrollment)[enrollment], self.auto_email)
+        with self.assertRaises(ValidationError):
+            Rule.create({"event": "bounce", "step_type_ids": [(6, 0, self.call_type.ids)]})
+
+    def test_unsubscribed_lead_applies_the_unsubscribe_rule(self):
+        self.env["sales.cadence.rule"].create(
+            {"event": "unsubscribe", "step_type_ids": [(6, 0, (self.auto_email | self.call_type).ids)]}
+        )
+        lead = self._leads(1)
+        self.env["mail.blacklist"]._add(lead.partner_id.email)
+        enrollment, _already = self.cadence._enroll(lead)
+        self._run()
+        intro = self._tasks(lead, self.step_intro)
+        self.assertEqual((intro.state, intro.note), ("skipped", "Blacklisted: prospect0@example.com"))
+        self.assertEqual(enrollment.state, "done", "every remaining step is skipped")
+
+    def test_a_reply_stops_the_automatic_steps(self):
+        lead, enrollment = self._at_call()
+        lead.message_post(
+            body="Yes, call me tomorrow",
+            message_type="email",
+            author_id=lead.partner_id.id,
+            subtype_xmlid="mail.mt_comment",
+        )
+        self.assertIn(self.auto_email, enrollment.skip_step_type_ids)
+        call = self._tasks(lead, self.step_call)
+        self.assertEqual(call.state, "to_do", "the salesperson still calls")
+        call._finish("done")
+        enrollment.date_next = MONDAY_10AM
+        self._run()
+        self.assertEqual(self._tasks(lead, self.step_follow_up).state, "skipped")
+
+    def test_a_message_from_an_employee_does_not_stop_anything(self):
+        lead, enrollment = self._at_call()
+        lead.message_post(body="Internal note", message_type="comment")
+        self.assertFalse(enrollment.skip_step_type_ids)
