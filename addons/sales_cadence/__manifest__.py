@@ -21,6 +21,7 @@
         "views/sales_cadence_enrollment_views.xml",
         "views/sales_cadence_task_views.xml",
         "views/crm_lead_views.xml",
+        "views/res_config_settings_views.xml",
         "views/sales_cadence_menus.xml",
     ],
     "demo": [

@@ -8,3 +8,5 @@ from . import sales_cadence_step
 from . import sales_cadence_step_type
 from . import sales_cadence_task
 from . import sales_cadence_rule
+from . import res_company
+from . import res_config_settings

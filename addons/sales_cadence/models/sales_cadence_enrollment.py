@@ -1,5 +1,9 @@
 import logging
 import threading
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+
+import pytz
 
 from odoo import api, fields, models, tools
 
@@ -145,16 +149,18 @@ class SalesCadenceEnrollment(models.Model):
         in the outbox, manual ones given to the salesperson as activities;
         a step of a type the lead skips (bounce, unsubscription, reply) is
         recorded as skipped and the lead moves on."""
-        self.write({"date_next": False})
+        postponed = self.filtered(lambda e: not e.step_id.is_automatic)._postpone_tasks()
+        starting = self - postponed
+        starting.write({"date_next": False})
         tasks = self.env["sales.cadence.task"].create(
             [
                 {
                     "enrollment_id": enrollment.id,
                     "step_id": enrollment.step_id.id,
                     "state": "planned" if enrollment.step_id.is_automatic else "to_do",
-                    "user_id": (enrollment.lead_id.user_id or enrollment.cadence_id.create_uid).id,
+                    "user_id": enrollment._assignee().id,
                 }
-                for enrollment in self
+                for enrollment in starting
             ]
         )
         skipped = tasks.filtered(lambda t: t.step_type_id in t.enrollment_id.skip_step_type_ids)
@@ -164,6 +170,67 @@ class SalesCadenceEnrollment(models.Model):
         tasks -= skipped
         tasks.filtered(lambda t: t.state == "planned")._plan_messages()
         tasks.filtered(lambda t: t.state == "to_do")._schedule_activities()
+
+    def _assignee(self):
+        self.ensure_one()
+        return self.lead_id.user_id or self.cadence_id.create_uid
+
+    def _postpone_tasks(self):
+        """Manual steps reach their salesperson inside working hours (the
+        cadence's send policy calendar, in the salesperson's time zone) and
+        within the company's daily task cap per user: the others wait for
+        the next opening, or the next working day.
+
+        :return: the enrollments of ``self`` postponed
+        """
+        if not self:
+            return self
+        now = fields.Datetime.now()
+        Policy = self.env["followup.policy"]
+        Task = self.env["sales.cadence.task"]
+        cache, moves = {}, {}
+        given = defaultdict(int)
+        capped_users = self.filtered(lambda e: e.company_id.cadence_task_cap)._users()
+        if capped_users:
+            # the manual steps each user got since the start of their own day
+            for task in Task.search_fetch(
+                [
+                    ("user_id", "in", capped_users.ids),
+                    ("step_type_id.is_automatic", "=", False),
+                    ("date_assigned", ">=", now - timedelta(days=1)),
+                ],
+                ["user_id", "date_assigned"],
+            ):
+                tz = task.user_id.tz or "UTC"
+                if task.date_assigned >= self._next_day_start(tz, now) - timedelta(days=1):
+                    given[task.user_id.id] += 1
+        for enrollment in self:
+            user = enrollment._assignee()
+            policy = enrollment.cadence_id.policy_id or enrollment.company_id.followup_policy_id
+            calendar = policy.resource_calendar_id
+            tz = user.tz or calendar.tz or "UTC"
+            opening = Policy._window_opening(calendar, tz, now, cache)
+            cap = enrollment.company_id.cadence_task_cap
+            if opening <= now and cap and given[user.id] >= cap:
+                # the user had their share today: from tomorrow's first working hour
+                opening = Policy._window_opening(calendar, tz, enrollment._next_day_start(tz, now), cache)
+            if opening > now:
+                moves[enrollment] = {"date_next": opening}
+            else:
+                given[user.id] += 1
+        write_rows(self, moves)
+        postponed = self.browse([enrollment.id for enrollment in moves])
+        postponed._schedule_run()
+        return postponed
+
+    def _users(self):
+        return self.env["res.users"].union(*(enrollment._assignee() for enrollment in self))
+
+    @staticmethod
+    def _next_day_start(tz, now):
+        local = pytz.utc.localize(now).astimezone(pytz.timezone(tz))
+        midnight = pytz.timezone(tz).localize(datetime.combine(local.date() + timedelta(days=1), time.min))
+        return midnight.astimezone(pytz.utc).replace(tzinfo=None)
 
     def _skip_from_now(self, step_types, note):
         """The lead skips ``step_types`` from now on: its pending step of

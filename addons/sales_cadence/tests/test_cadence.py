@@ -364,3 +364,44 @@ class TestBounceUnsubscribeReply(CadenceCase):
         lead, enrollment = self._at_call()
         lead.message_post(body="Internal note", message_type="comment")
         self.assertFalse(enrollment.skip_step_type_ids)
+
+
+@tagged("post_install", "-at_install")
+class TestTaskTiming(CadenceCase):
+    def _due_calls(self, count, when):
+        leads = self._leads(count)
+        with freeze_time(MONDAY_10AM):
+            enrollments, _already = self.cadence._enroll(leads)
+            self._run()
+        enrollments.write({"date_next": when})
+        with freeze_time(when):
+            self._run()
+        return leads, enrollments
+
+    def test_a_manual_step_reaches_the_salesperson_in_working_hours(self):
+        friday_evening = datetime(2026, 11, 27, 23, 0)  # 18:00 in Montreal
+        leads, enrollments = self._due_calls(1, friday_evening)
+        self.assertFalse(self._tasks(leads, self.step_call))
+        monday_9am = datetime(2026, 11, 30, 14, 0)
+        self.assertEqual(enrollments.date_next, monday_9am)
+        with freeze_time(monday_9am):
+            self._run()
+        call = self._tasks(leads, self.step_call)
+        self.assertEqual((call.state, call.date_assigned), ("to_do", monday_9am))
+
+    def test_task_cap_per_user_per_day(self):
+        self.company.cadence_task_cap = 2
+        tuesday = MONDAY_10AM + timedelta(days=1)
+        leads, enrollments = self._due_calls(3, tuesday)
+        calls = self.env["sales.cadence.task"].search(
+            [("lead_id", "in", leads.ids), ("step_id", "=", self.step_call.id)]
+        )
+        self.assertEqual(len(calls), 2, "two tasks a day for the salesperson")
+        waiting = enrollments.filtered(
+            lambda e: not e.task_ids.filtered(lambda t: t.step_id == self.step_call)
+        )
+        wednesday_9am = datetime(2026, 11, 25, 14, 0)
+        self.assertEqual(waiting.date_next, wednesday_9am)
+        with freeze_time(wednesday_9am):
+            self._run()
+        self.assertEqual(len(self._tasks(leads, self.step_call)), 3)

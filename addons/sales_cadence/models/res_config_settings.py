@@ -1,0 +1,7 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    cadence_task_cap = fields.Integer(related="company_id.cadence_task_cap", readonly=False)
