@@ -67,6 +67,10 @@ class SalesCadence(models.Model):
         dispatches = enrollments.task_ids.dispatch_id
         dispatches.write({"ignore_send_window": True, "date_earliest": fields.Datetime.now()})
         dispatches._process()
+        for dispatch in dispatches.filtered(lambda d: d.state == "sent"):
+            # what Odoo's mail queue reports once the e-mail left
+            dispatch.mail_mail_id.write({"state": "sent"})
+            dispatch.mail_mail_id._postprocess_sent_message(success_pids=dispatch.partner_id.ids)
         # the discovery call is due now for the first three: one done, one skipped, one to do
         enrollments[:3].write({"date_next": fields.Datetime.now()})
         enrollments[:3]._start_steps()
