@@ -4,6 +4,7 @@ from . import followup_channel_email
 from . import followup_channel_sms
 from . import followup_dispatch
 from . import followup_location
+from . import followup_rule_mixin
 from . import followup_rule
 from . import followup_dunning_plan
 from . import followup_dunning_step

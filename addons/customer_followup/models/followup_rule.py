@@ -4,7 +4,7 @@ from datetime import datetime, time, timedelta
 
 import pytz
 
-from odoo import api, fields, models, tools
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .followup_location import eval_filter_domain
@@ -33,6 +33,7 @@ class FollowupRule(models.Model):
     of its dates."""
 
     _name = "followup.rule"
+    _inherit = ["followup.rule.mixin"]
     _description = "Follow-up Notification Rule"
     _order = "sequence, id"
     _check_company_auto = True
@@ -180,12 +181,6 @@ class FollowupRule(models.Model):
         for rule in self:
             rule.partner_field_id = rule._first_field(("partner_id",))
 
-    def _first_field(self, names):
-        """The first of ``names`` that the rule's model has, as ir.model.fields."""
-        model = self.env.get(self.model_name)
-        name = next((name for name in names if model is not None and name in model._fields), None)
-        return self.env["ir.model.fields"]._get(self.model_name, name) if name else False
-
     def _compute_dispatch_count(self):
         counts = dict(
             self.env["followup.dispatch"]._read_group(
@@ -260,37 +255,21 @@ class FollowupRule(models.Model):
     # CRUD: the rules by model are cached for the create/write hooks
     # ------------------------------------------------------------
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        rules = super().create(vals_list)
-        self.env.registry.clear_cache()
-        rules._ensure_smart_buttons()
-        return rules
+    _rule_cache_fields = ("active", "model_id", "trigger", "company_id")
+
+    @api.model
+    def _watching_domain(self):
+        return [("active", "=", True)]
 
     def write(self, vals):
         res = super().write(vals)
-        if {"active", "model_id", "trigger", "company_id"} & set(vals):
-            self.env.registry.clear_cache()
-            self._ensure_smart_buttons()
         if vals.get("active") is False:
             self._pending_dispatches()._cancel("condition_false")
         return res
 
     def unlink(self):
         self._pending_dispatches()._cancel("condition_false")
-        res = super().unlink()
-        self.env.registry.clear_cache()
-        return res
-
-    @api.model
-    @tools.ormcache()
-    def _rule_ids_by_model(self):
-        groups = self.sudo()._read_group([("active", "=", True)], ["model_name"], ["id:array_agg"])
-        return {model: tuple(ids) for model, ids in groups}
-
-    @api.model
-    def _get_rules(self, model_name):
-        return self.sudo().browse(self._rule_ids_by_model().get(model_name, ()))
+        return super().unlink()
 
     def _ensure_smart_buttons(self):
         for model_name in set(self.mapped("model_name")):
@@ -313,24 +292,11 @@ class FollowupRule(models.Model):
             domain = [*domain, *self.location_id._get_domain()]
         return domain
 
-    def _matching(self, records):
-        """The records of ``records`` the rule applies to: its company, its
-        location and its condition."""
-        self.ensure_one()
-        domain = [("id", "in", records.ids), *self._get_domain()]
-        if "company_id" in records._fields:
-            domain += ["|", ("company_id", "=", False), ("company_id", "=", self.company_id.id)]
-        return records.with_context(active_test=False).search(domain)
-
     def _calendar(self):
         self.ensure_one()
         if not self.working_hours_only:
             return self.env["resource.calendar"]
         return self.location_id.resource_calendar_id or self.company_id.resource_calendar_id
-
-    def _state_value(self, record):
-        value = record[self.state_field_id.name]
-        return value.id if isinstance(value, models.BaseModel) else value
 
     def _watched_value(self):
         """The status value an ``on_state_set`` rule waits for."""

@@ -1,4 +1,4 @@
-from odoo import api, fields, models, tools
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from odoo.addons.customer_followup.models.followup_location import eval_filter_domain
@@ -15,6 +15,7 @@ class SatisfactionCampaignRule(models.Model):
     secondary one)."""
 
     _name = "satisfaction.campaign.rule"
+    _inherit = ["followup.rule.mixin"]
     _description = "Satisfaction Survey Rule"
     _order = "sequence, id"
 
@@ -102,11 +103,6 @@ class SatisfactionCampaignRule(models.Model):
         for rule in self:
             rule.targets_label = ", ".join(rule.target_ids.mapped("display_name"))
 
-    def _first_field(self, names):
-        model = self.env.get(self.model_name)
-        name = next((name for name in names if model is not None and name in model._fields), None)
-        return self.env["ir.model.fields"]._get(self.model_name, name) if name else False
-
     @api.depends("name", "model_id", "targets_label")
     def _compute_display_name(self):
         for rule in self:
@@ -154,38 +150,11 @@ class SatisfactionCampaignRule(models.Model):
     # CRUD: the rules by model are cached for the create/write hooks
     # ------------------------------------------------------------
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        rules = super().create(vals_list)
-        self.env.registry.clear_cache()
-        rules._ensure_smart_buttons()
-        return rules
-
-    def write(self, vals):
-        res = super().write(vals)
-        if "model_id" in vals or "campaign_id" in vals:
-            self.env.registry.clear_cache()
-            self._ensure_smart_buttons()
-        return res
-
-    def unlink(self):
-        res = super().unlink()
-        self.env.registry.clear_cache()
-        return res
+    _rule_cache_fields = ("model_id", "campaign_id")
 
     @api.model
-    @tools.ormcache()
-    def _rule_ids_by_model(self):
-        groups = self.sudo()._read_group(
-            [("campaign_id.active", "=", True), ("campaign_id.is_automated", "=", True)],
-            ["model_name"],
-            ["id:array_agg"],
-        )
-        return {model: tuple(ids) for model, ids in groups}
-
-    @api.model
-    def _get_rules(self, model_name):
-        return self.sudo().browse(self._rule_ids_by_model().get(model_name, ()))
+    def _watching_domain(self):
+        return [("campaign_id.active", "=", True), ("campaign_id.is_automated", "=", True)]
 
     def _ensure_smart_buttons(self):
         for model_name in set(self.mapped("model_name")):
@@ -200,10 +169,6 @@ class SatisfactionCampaignRule(models.Model):
         return eval_filter_domain(
             self, self.env._("The jobs of the survey rule %(name)s are not a valid filter: %(error)s")
         )
-
-    def _state_value(self, record):
-        value = record[self.state_field_id.name]
-        return value.id if isinstance(value, models.BaseModel) else value
 
     def _target_values(self):
         self.ensure_one()
@@ -229,14 +194,6 @@ class SatisfactionCampaignRule(models.Model):
             )
             if entered:
                 rule.campaign_id._plan_invitations(rule, rule._matching(entered))
-
-    def _matching(self, records):
-        """The records of ``records`` in the rule's filter and company."""
-        self.ensure_one()
-        domain = [("id", "in", records.ids), *self._get_domain()]
-        if "company_id" in records._fields:
-            domain += ["|", ("company_id", "=", False), ("company_id", "=", self.company_id.id)]
-        return records.with_context(active_test=False).search(domain)
 
     def _recipient(self, record):
         """The primary contact when it has an e-mail address, else the
