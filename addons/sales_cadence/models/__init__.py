@@ -10,3 +10,4 @@ from . import sales_cadence_task
 from . import sales_cadence_rule
 from . import res_company
 from . import res_config_settings
+from . import sales_cadence_webhook_log

@@ -36,3 +36,20 @@ class CrmLead(models.Model):
                 )
                 enrollments.sudo()._skip_from_now(automatic, self.env._("The lead replied."))
         return result
+
+    def _cadence_webhook(self, action, payload):
+        """Convert or disqualify the lead for an outside tool; it leaves its cadences.
+
+        :return: what was done, for the caller
+        """
+        self.ensure_one()
+        self.cadence_enrollment_ids._stop()
+        if action == "convert":
+            if self.type == "lead":
+                self.convert_opportunity(self.partner_id)
+            return self.env._("Lead %(lead)s converted to an opportunity.", lead=self.id)
+        reason = self.env["crm.lost.reason"].search(
+            [("name", "=ilike", str(payload.get("reason") or ""))], limit=1
+        )
+        self.action_set_lost(lost_reason_id=reason.id)
+        return self.env._("Lead %(lead)s disqualified.", lead=self.id)

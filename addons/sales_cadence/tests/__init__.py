@@ -1,2 +1,3 @@
 from . import test_cadence
 from . import test_tour
+from . import test_webhook
