@@ -10,7 +10,6 @@ class ResCompany(models.Model):
         "next working day. 0: no limit.",
     )
     cadence_webhook_token = fields.Char(
-        string="Cadence Webhook Token",
         copy=False,
         groups="base.group_system,sales_team.group_sale_manager",
         help="Outside tools send it as 'Authorization: Bearer <token>' to convert or disqualify leads.",
