@@ -11,3 +11,4 @@ from . import sales_cadence_rule
 from . import res_company
 from . import res_config_settings
 from . import sales_cadence_webhook_log
+from . import sales_cadence_step_report

@@ -30,6 +30,7 @@ class CrmLead(models.Model):
         result = super()._message_post_after_hook(message, msg_vals)
         if message.message_type == "email" and message.author_id and not message.author_id.user_ids:
             enrollments = self.cadence_enrollment_ids.filtered(lambda e: e.state in ("active", "paused"))
+            enrollments.sudo().date_replied = message.date
             if enrollments:
                 automatic = self.env["sales.cadence.step.type"].search(
                     [("code", "in", ("auto_email", "auto_sms"))]

@@ -42,6 +42,7 @@ class SalesCadenceEnrollment(models.Model):
     )
     date_enrolled = fields.Datetime("Enrolled On", default=fields.Datetime.now, readonly=True)
     date_done = fields.Datetime("Ended On", readonly=True)
+    date_replied = fields.Datetime("Replied On", readonly=True, help="When the lead last replied by e-mail.")
     task_ids = fields.One2many("sales.cadence.task", "enrollment_id", string="Steps Done")
     skip_step_type_ids = fields.Many2many(
         "sales.cadence.step.type",

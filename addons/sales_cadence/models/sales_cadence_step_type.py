@@ -27,9 +27,10 @@ class SalesCadenceStepType(models.Model):
     channel = fields.Selection(
         [("email", "E-mail"), ("sms", "SMS")],
         compute="_compute_channel",
+        store=True,
         help="Automatic steps leave through the outbox on this channel; the others are activities.",
     )
-    is_automatic = fields.Boolean(compute="_compute_channel")
+    is_automatic = fields.Boolean(compute="_compute_channel", store=True)
     activity_type_id = fields.Many2one(
         "mail.activity.type",
         help="The activity a manual step of this kind gives the salesperson.",

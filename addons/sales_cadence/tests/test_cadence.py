@@ -405,3 +405,26 @@ class TestTaskTiming(CadenceCase):
         with freeze_time(wednesday_9am):
             self._run()
         self.assertEqual(len(self._tasks(leads, self.step_call)), 3)
+
+
+@tagged("post_install", "-at_install")
+@freeze_time(MONDAY_10AM)
+class TestStepReport(CadenceCase):
+    def test_sent_bounced_and_replied_per_step(self):
+        leads = self._leads(3)
+        enrollments, _already = self.cadence._enroll(leads)
+        self._run()
+        intro = self._tasks(leads, self.step_intro)
+        bounced = intro.filtered(lambda t: t.lead_id == leads[0])
+        bounced.dispatch_id.mail_message_id.notification_ids.write(
+            {"notification_status": "bounce", "failure_type": "mail_bounce"}
+        )
+        leads[1].message_post(body="Call me", message_type="email", author_id=leads[1].partner_id.id)
+        self.env.flush_all()
+        line = self.env["sales.cadence.step.report"].search([("step_id", "=", self.step_intro.id)])
+        self.assertEqual(
+            (line.task_count, line.sent_count, line.bounced_count, line.replied_count), (3, 3, 1, 1)
+        )
+        self.assertAlmostEqual(line.bounce_rate, 1 / 3)
+        self.assertAlmostEqual(line.reply_rate, 1 / 3)
+        self.assertEqual(enrollments.filtered(lambda e: e.lead_id == leads[1]).date_replied, MONDAY_10AM)
