@@ -150,8 +150,11 @@ class SalesCadenceEnrollment(models.Model):
         in the outbox, manual ones given to the salesperson as activities;
         a step of a type the lead skips (bounce, unsubscription, reply) is
         recorded as skipped and the lead moves on."""
-        postponed = self.filtered(lambda e: not e.step_id.is_automatic)._postpone_tasks()
-        starting = self - postponed
+        # a step deleted from its cadence: nothing left to do for its leads
+        ended = self.filtered(lambda e: not e.step_id)
+        ended._stop(state="done")
+        postponed = (self - ended).filtered(lambda e: not e.step_id.is_automatic)._postpone_tasks()
+        starting = self - ended - postponed
         starting.write({"date_next": False})
         tasks = self.env["sales.cadence.task"].create(
             [

@@ -23,9 +23,9 @@ class SalesCadenceStepReport(models.Model):
     delivered_count = fields.Integer("Delivered", readonly=True)
     bounced_count = fields.Integer("Bounced", readonly=True)
     replied_count = fields.Integer("Replied", readonly=True)
-    sent_rate = fields.Float("Sent Rate", readonly=True, aggregator="avg")
-    bounce_rate = fields.Float("Bounce Rate", readonly=True, aggregator="avg")
-    reply_rate = fields.Float("Reply Rate", readonly=True, aggregator="avg")
+    sent_rate = fields.Float(readonly=True, aggregator="avg")
+    bounce_rate = fields.Float(readonly=True, aggregator="avg")
+    reply_rate = fields.Float(readonly=True, aggregator="avg")
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)

@@ -242,6 +242,13 @@ class TestPauseStop(CadenceCase):
         self.cadence.active = False
         self.assertEqual(enrollment.state, "stopped")
 
+    def test_a_deleted_step_ends_the_cadence_of_its_leads(self):
+        leads = self._leads(1)
+        enrollment, _already = self.cadence._enroll(leads)
+        self.step_intro.unlink()
+        self.Enrollment._cron_run(auto_commit=False)
+        self.assertEqual(enrollment.state, "done")
+
     def test_automatic_step_needs_a_template(self):
         with self.assertRaises(ValidationError):
             self.step_intro.mail_template_id = False
