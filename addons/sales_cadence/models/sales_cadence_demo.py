@@ -42,6 +42,7 @@ class SalesCadence(models.Model):
             return
         self.env["res.lang"]._activate_lang("fr_CA")
         cadence.update_field_translations("name", {"fr_CA": "Nouveaux leads entrants"})
+        cadence.policy_id.update_field_translations("name", {"fr_CA": "Prospection : 200 courriels par jour"})
         for xmlid, (subject, body) in DEMO_FR.items():
             template = self.env.ref(f"sales_cadence.{xmlid}")
             template.update_field_translations("subject", {"fr_CA": subject})
