@@ -14,8 +14,9 @@ minutes to create 100,000 leads); the due ones go through the ORM and
 """
 
 import argparse
-import time
 from datetime import timedelta
+
+from bench_common import measure, report
 
 import odoo
 from odoo import SUPERUSER_ID, Command, api, fields
@@ -145,17 +146,7 @@ class Bench:
         return leads
 
     def measure(self, run):
-        env = self.env
-        env.flush_all()
-        env.invalidate_all()
-        queries = odoo.sql_db.sql_counter
-        start = time.perf_counter()
-        run()
-        env.flush_all()
-        seconds = time.perf_counter() - start
-        queries = odoo.sql_db.sql_counter - queries
-        env.cr.commit()
-        return seconds, queries
+        return measure(self.env, run)
 
     def run_cadence(self):
         self.env["sales.cadence.enrollment"]._cron_run(auto_commit=False)
@@ -171,10 +162,6 @@ class Bench:
         return self.env["mail.message"].search_count(
             [("model", "=", "crm.lead"), ("subject", "=like", "A quick question, %")]
         )
-
-
-def report(name, value):
-    print(f"{name}: {value}", flush=True)
 
 
 def main():

@@ -11,8 +11,9 @@ with ``--customers`` customers. Figures are printed as lines of
 """
 
 import argparse
-import time
 from datetime import timedelta
+
+from bench_common import measure, report
 
 import odoo
 from odoo import SUPERUSER_ID, Command, api, fields
@@ -91,17 +92,7 @@ class Bench:
             env.invalidate_all()
 
     def measure(self, run):
-        env = self.env
-        env.flush_all()
-        env.invalidate_all()
-        queries = odoo.sql_db.sql_counter
-        start = time.perf_counter()
-        run()
-        env.flush_all()
-        seconds = time.perf_counter() - start
-        queries = odoo.sql_db.sql_counter - queries
-        env.cr.commit()
-        return seconds, queries
+        return measure(self.env, run)
 
     def count_mails(self, model):
         return self.env["mail.mail"].search_count([("model", "=", model)])
@@ -145,10 +136,6 @@ class Bench:
             credit_run.run_channel_action()
 
         return run
-
-
-def report(name, value):
-    print(f"{name}: {value}", flush=True)
 
 
 def main():

@@ -13,20 +13,13 @@ Figures are printed as lines of ``name: value``.
 """
 
 import argparse
-import importlib
-import sys
-import time
-from pathlib import Path
+
+from bench_common import load_smtp_server, measure, report
 
 import odoo
 from odoo import SUPERUSER_ID, Command, api
 
 CHUNK = 500
-
-
-def load_smtp_server():
-    sys.path.insert(0, str(Path(__file__).parent.parent / "addons/customer_followup/tests"))
-    return importlib.import_module("smtp_server")
 
 
 class Bench:
@@ -111,17 +104,7 @@ class Bench:
         return tasks
 
     def measure(self, run):
-        env = self.env
-        env.flush_all()
-        env.invalidate_all()
-        queries = odoo.sql_db.sql_counter
-        start = time.perf_counter()
-        run()
-        env.flush_all()
-        seconds = time.perf_counter() - start
-        queries = odoo.sql_db.sql_counter - queries
-        env.cr.commit()
-        return seconds, queries
+        return measure(self.env, run)
 
     def mails(self):
         return self.env["mail.mail"].search_count([])
@@ -144,10 +127,6 @@ class Bench:
             }
         )
         self.env.cr.commit()
-
-
-def report(name, value):
-    print(f"{name}: {value}", flush=True)
 
 
 def rate(name, count, figures):
