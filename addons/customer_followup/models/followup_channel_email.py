@@ -2,10 +2,8 @@ import logging
 import smtplib
 from collections import defaultdict
 
-from odoo import Command, api, fields, models
+from odoo import Command, api, fields, models, modules
 from odoo.tools import split_every
-
-from odoo.addons.base.models.ir_mail_server import MailDeliveryException
 
 _logger = logging.getLogger(__name__)
 
@@ -181,10 +179,9 @@ class FollowupChannelEmail(models.AbstractModel):
     def _deliver(self, mails, smtp_session=None, alias_domain_id=False, mail_server=False, auto_commit=False):
         """Deliver ``mails``, which Odoo's queue grouped by mail server and
         sender, through its one ``smtp_session``, a chunk at a time: the
-        chunk is read at once and its MIME messages are built by Odoo
-        (``_prepare_outgoing_list``, ``build_email``: Message-Id, Return-Path
-        for bounces, attachments), then sent, then its outcomes are written
-        in a few queries.
+        chunk is read at once, its MIME messages are made from the rendered
+        values (``mail.mail._followup_envelopes``), sent, and its outcomes
+        written in a few queries.
 
         Exactly once: outside tests, each e-mail the server accepted is marked
         sent and committed, in one statement, before the next one leaves, as
@@ -195,30 +192,45 @@ class FollowupChannelEmail(models.AbstractModel):
         for chunk_ids in split_every(DELIVERY_CHUNK, mails.ids):
             # browsed alone, the chunk prefetches itself only
             chunk = Mail.browse(chunk_ids).filtered(lambda mail: mail.state == "outgoing")
-            messages, failed = chunk._followup_build_messages(alias_domain_id, mail_server)
-            sent_ids, gone = [], False
-            for mail_id, server, message, mail_server_id in messages:
+            envelopes, failed = chunk._followup_envelopes(alias_domain_id, mail_server, smtp_session)
+            sent_ids, lost = [], False
+            for mail_id, smtp_from, smtp_to_list, message in envelopes:
                 if mail_id in failed:
                     continue
                 try:
-                    server.send_email(message, mail_server_id=mail_server_id, smtp_session=smtp_session)
-                except smtplib.SMTPServerDisconnected as error:
-                    _logger.info(
-                        "SMTP server gone after %s e-mails, the others stay queued: %s", len(sent_ids), error
-                    )
-                    gone = True
-                    break
-                except (MailDeliveryException, AssertionError) as error:
+                    self._smtp_send(smtp_session, smtp_from, smtp_to_list, message)
+                except (smtplib.SMTPException, ConnectionError) as error:
+                    if self._session_lost(error):
+                        _logger.info(
+                            "SMTP server gone after %s e-mails, the rest stay queued: %s",
+                            len(sent_ids),
+                            error,
+                        )
+                        lost = True
+                        break
                     failed[mail_id] = self._delivery_failure(error)
                     continue
                 sent_ids.append(mail_id)
                 if auto_commit:
                     self._commit_sent(mail_id)
             self._record_delivery(Mail.browse(sent_ids), {Mail.browse(i): f for i, f in failed.items()})
+            _logger.info("Follow-up e-mails: %s delivered, %s failed", len(sent_ids), len(failed))
             if auto_commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
-            if gone:
+            if lost:
                 break
+
+    @api.model
+    def _smtp_send(self, smtp_session, smtp_from, smtp_to_list, message):
+        """Hand one e-mail to the SMTP server, as ``ir.mail_server.send_email``
+        does (nothing leaves in test mode); ``message`` is MIME bytes, or an
+        ``EmailMessage`` made by Odoo's builder."""
+        if modules.module.current_test:
+            return
+        if isinstance(message, bytes):
+            smtp_session.sendmail(smtp_from, smtp_to_list, message, mail_options=())
+        else:
+            smtp_session.send_message(message, smtp_from, smtp_to_list)
 
     @api.model
     def _commit_sent(self, mail_id):
@@ -232,15 +244,38 @@ class FollowupChannelEmail(models.AbstractModel):
         self.env.cr._cnx.commit()  # pylint: disable=invalid-commit
 
     @api.model
+    def _session_lost(self, error):
+        """Whether the SMTP session cannot go on (the rest of the batch then
+        stays queued): a closed connection or a 421 reply; any other answer
+        is about one e-mail, which fails alone."""
+        return isinstance(error, (smtplib.SMTPServerDisconnected, ConnectionError)) or (
+            getattr(error, "smtp_code", None) == 421
+        )
+
+    @api.model
     def _delivery_failure(self, error):
-        """(Odoo failure type, reason) of an e-mail the server did not take."""
-        cause = error.__context__
-        if isinstance(error, AssertionError) or isinstance(cause, smtplib.SMTPRecipientsRefused):
-            failure_type = "mail_email_invalid"
-        else:
-            failure_type = "unknown"
-        reason = error.args[1] if len(error.args) > 1 else str(error)
-        return failure_type, str(reason)
+        """(Odoo failure type, reason) of an e-mail that could not be sent:
+        the SMTP server's own answer when it refused it."""
+        if isinstance(error, smtplib.SMTPRecipientsRefused):
+            refused = error.recipients.items()
+            return "mail_email_invalid", "; ".join(
+                f"{address}: {code} {self._smtp_text(text)}" for address, (code, text) in refused
+            )
+        if isinstance(error, smtplib.SMTPResponseException):
+            reason = f"{error.smtp_code} {self._smtp_text(error.smtp_error)}"
+            if error.smtp_code == 552:  # exceeded storage allocation: the message is too big
+                return "mail_too_big", reason
+            if isinstance(error, smtplib.SMTPSenderRefused):
+                return "mail_from_invalid", reason
+            return "unknown", reason
+        if isinstance(error, AssertionError):
+            # Odoo's checks before sending (no valid recipient, sender...)
+            return "mail_email_invalid", str(error.args[-1]) if error.args else repr(error)
+        return "unknown", str(error) or repr(error)
+
+    @api.model
+    def _smtp_text(self, text):
+        return text.decode(errors="replace") if isinstance(text, bytes) else str(text)
 
     @api.model
     def _record_delivery(self, sent, failed):

@@ -176,8 +176,11 @@ class FollowupDispatch(models.Model):
     mail_message_id = fields.Many2one(
         "mail.message", readonly=True, ondelete="set null", index="btree_not_null"
     )
-    mail_mail_id = fields.Many2one("mail.mail", readonly=True, ondelete="set null")
-    sms_id = fields.Many2one("sms.sms", string="SMS", readonly=True, ondelete="set null")
+    # indexed: Odoo deletes sent e-mails and SMS, and each delete looks here
+    mail_mail_id = fields.Many2one("mail.mail", readonly=True, ondelete="set null", index="btree_not_null")
+    sms_id = fields.Many2one(
+        "sms.sms", string="SMS", readonly=True, ondelete="set null", index="btree_not_null"
+    )
     idempotency_key = fields.Char(
         required=True,
         readonly=True,

@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import fields, models
 
 
 class MailNotification(models.Model):
@@ -7,6 +7,10 @@ class MailNotification(models.Model):
     gateway, failed with a failure type. The outbox follows its rows from it."""
 
     _inherit = "mail.notification"
+
+    failure_type = fields.Selection(
+        selection_add=[("mail_too_big", "Message too big")], ondelete={"mail_too_big": "set null"}
+    )
 
     def write(self, vals):
         res = super().write(vals)

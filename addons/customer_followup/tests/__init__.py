@@ -6,5 +6,6 @@ from . import test_security
 from . import test_rules
 from . import test_delivery
 from . import test_smtp_delivery
+from . import test_mime
 from . import test_tour
 from . import test_dunning

@@ -48,9 +48,10 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def start_smtp_server(handler):
-    """Start an SMTP server on 127.0.0.1 with ``handler``; return its controller."""
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+def start_smtp_server(handler, **smtp_options):
+    """Start an SMTP server on 127.0.0.1 with ``handler`` (and aiosmtpd's
+    ``smtp_options``, e.g. ``data_size_limit``); return its controller."""
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **smtp_options)
     controller.start()
     return controller
 

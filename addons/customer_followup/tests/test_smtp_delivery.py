@@ -1,3 +1,4 @@
+import smtplib
 from unittest.mock import patch
 
 from odoo import api, modules, sql_db
@@ -26,8 +27,8 @@ class TestSmtpDelivery(FollowupCase):
         super().setUp()
         self.server = self.start_server(Recorder())
 
-    def start_server(self, handler):
-        controller = start_smtp_server(handler)
+    def start_server(self, handler, **smtp_options):
+        controller = start_smtp_server(handler, **smtp_options)
         self.addCleanup(controller.stop)
         # this test's e-mails only: the demo data has some queued too
         self.env["mail.mail"].search([("state", "=", "outgoing")]).state = "cancel"
@@ -116,6 +117,33 @@ class TestSmtpDelivery(FollowupCase):
             sorted(m["rcpt_tos"][0] for m in self.server.messages), sorted(self.customers.mapped("email"))
         )
 
+    def test_message_too_big_fails_alone(self):
+        self.server = self.start_server(Recorder(), data_size_limit=20_000)
+        big, *others = self.customers[:3]
+        dispatches = self.plan(big | self.env["res.partner"].concat(*others))
+        big_dispatch = dispatches.filtered(lambda d: d.partner_id == big)
+        self.send_due()
+        big_dispatch.mail_mail_id.attachment_ids = self.env["ir.attachment"].create(
+            {"name": "plans.pdf", "raw": b"%PDF" * 10_000, "mimetype": "application/pdf"}
+        )
+        self.run_mail_queue()
+        self.assertEqual((big_dispatch.state, big_dispatch.failure_type), ("failed", "mail_too_big"))
+        self.assertIn("552", big_dispatch.error_message)
+        self.assertEqual(set((dispatches - big_dispatch).mapped("state")), {"delivered"})
+        self.assertEqual(len(self.server.messages), 2)
+
+    def test_an_email_odoo_cannot_send_fails_alone_with_odoos_reason(self):
+        # a non-ASCII domain goes to Odoo's builder, whose checks refuse it
+        jose = self._partners(1, name="José", email="jose@exämple.com")
+        dispatches = self.plan(jose | self.customers[:2])
+        self.send_due()
+        self.run_mail_queue()
+        refused = dispatches.filtered(lambda d: d.partner_id == jose)
+        self.assertEqual((refused.state, refused.failure_type), ("failed", "mail_email_invalid"))
+        self.assertIn("valid recipient", refused.error_message)
+        self.assertEqual(set((dispatches - refused).mapped("state")), {"delivered"})
+        self.assertEqual(len(self.server.messages), 2)
+
     def test_bounce_of_a_delivered_email_comes_back_to_its_record(self):
         dispatch = self.plan()
         self.send_due()
@@ -170,19 +198,18 @@ class TestSmtpCrash(FollowupCase):
             setup_cr.commit()
             mail_ids = dispatches.mail_mail_id.ids
         partner_ids, dispatch_ids = partners.ids, dispatches.ids
-        MailServer = type(self.env["ir.mail_server"])
-        original = MailServer.send_email
+        original = smtplib.SMTP.sendmail
         sent = []
 
-        def killed_after_five(server, message, *args, **kwargs):
+        def killed_after_five(session, smtp_from, smtp_to_list, *args, **kwargs):
             if len(sent) == 5:
                 raise WorkerKilled()
-            sent.append(message["To"])
-            return original(server, message, *args, **kwargs)
+            sent.append(smtp_to_list)
+            return original(session, smtp_from, smtp_to_list, *args, **kwargs)
 
         try:
             with patch.object(modules.module, "current_test", False):
-                with patch.object(MailServer, "send_email", killed_after_five):
+                with patch.object(smtplib.SMTP, "sendmail", killed_after_five):
                     with db.cursor() as cr, self.assertRaises(WorkerKilled):
                         api.Environment(cr, api.SUPERUSER_ID, {})["mail.mail"].browse(mail_ids).send(
                             auto_commit=True
