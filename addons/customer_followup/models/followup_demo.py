@@ -181,6 +181,8 @@ class FollowupRule(models.Model):
         sent by the outbox, then delivered, bounced or failed as Odoo's mail
         queue, SMS provider and mail gateway report it."""
         tz = self.env.company.resource_calendar_id.tz or "UTC"
+        # the apps' demo contacts have no time zone: they live where the company works
+        self.env["res.partner"].search([("tz", "=", False), ("email", "!=", False)]).tz = tz
         now = fields.Datetime.now()
         Dispatch = self.env["followup.dispatch"]
         rules = self.search([("trigger", "!=", "before_date")])

@@ -1,9 +1,11 @@
 from lxml import etree
 
 from odoo import api, fields, models
-from odoo.tools.translate import get_translation
+from odoo.tools.translate import LazyTranslate
 
 SMART_BUTTON_KEY = "customer_followup.smart_button.%s"
+_lt = LazyTranslate(__name__)
+SMART_BUTTON_LABEL = _lt("Follow-ups")
 
 
 class MailThread(models.AbstractModel):
@@ -60,17 +62,16 @@ class MailThread(models.AbstractModel):
                 <field name="followup_dispatch_count" widget="statinfo" string="Follow-ups"/>
             </button>
             """,
-            ["Follow-ups"],
-            "customer_followup",
+            [SMART_BUTTON_LABEL],
         )
 
     @api.model
-    def _followup_add_smart_button(self, model_name, key, button, terms, module):
+    def _followup_add_smart_button(self, model_name, key, button, terms):
         """Add ``button`` to the main form of ``model_name``, once (``key``):
         an addon cannot inherit the views of apps it does not depend on.
 
-        :param terms: the button's labels, translated with the terms of
-            ``module``: a view made at run time has no .po of its own
+        :param terms: the button's labels (``LazyTranslate`` terms of the
+            calling addon): a view made at run time has no .po of its own
         """
         View = self.env["ir.ui.view"].sudo()
         if View.search_count([("key", "=", key)], limit=1):
@@ -101,7 +102,7 @@ class MailThread(models.AbstractModel):
         view.update_field_translations(
             "arch_db",
             {
-                lang: {term: get_translation(module, lang, term, ()) for term in terms}
+                lang: {term._source: term._translate(lang) for term in terms}
                 for lang, _name in self.env["res.lang"].get_installed()
                 if lang != "en_US"
             },

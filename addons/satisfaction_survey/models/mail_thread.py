@@ -1,6 +1,9 @@
 from odoo import api, fields, models
+from odoo.tools.translate import LazyTranslate
 
 SMART_BUTTON_KEY = "satisfaction_survey.smart_button.%s"
+_lt = LazyTranslate(__name__)
+SMART_BUTTON_LABEL = _lt("Survey Results")
 
 
 class MailThread(models.AbstractModel):
@@ -62,6 +65,5 @@ class MailThread(models.AbstractModel):
                 <field name="satisfaction_answer_count" widget="statinfo" string="Survey Results"/>
             </button>
             """,
-            ["Survey Results"],
-            "satisfaction_survey",
+            [SMART_BUTTON_LABEL],
         )

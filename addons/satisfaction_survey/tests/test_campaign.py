@@ -8,6 +8,7 @@ from odoo.exceptions import ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
+from ..models.mail_thread import SMART_BUTTON_KEY
 from .common import SatisfactionCase
 
 NOW = datetime(2026, 11, 24, 15, 0)
@@ -280,6 +281,13 @@ class TestCampaignConfiguration(SatisfactionCase):
     def test_smart_button_on_jobs(self):
         arch = self.env["project.task"].get_view(view_type="form")["arch"]
         self.assertIn("action_satisfaction_answers", arch)
+
+    def test_smart_button_speaks_the_languages_installed(self):
+        self.env["res.lang"]._activate_lang("fr_CA")
+        self.env["ir.ui.view"].search([("key", "=", SMART_BUTTON_KEY % "project.task")]).unlink()
+        self.env["satisfaction.campaign.rule"].search([])._ensure_smart_buttons()
+        arch = self.env["project.task"].with_context(lang="fr_CA").get_view(view_type="form")["arch"]
+        self.assertIn('string="Résultats de sondage"', arch)
 
 
 @tagged("post_install", "-at_install")
