@@ -2,7 +2,7 @@
     "name": "Sales Cadences",
     "summary": "Multi-step, multi-channel prospecting cadences on leads: automatic e-mails and SMS "
     "through the follow-up outbox, calls and tasks in the salesperson's activities",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "website": "https://github.com/customer-followup/customer-followup",
     "author": "Customer Follow-up Team",
@@ -23,6 +23,7 @@
         "views/crm_lead_views.xml",
         "views/res_config_settings_views.xml",
         "views/sales_cadence_menus.xml",
+        "views/sales_cadence_unsubscribe_templates.xml",
     ],
     "demo": [
         "demo/sales_cadence_demo.xml",

@@ -2,8 +2,11 @@ import logging
 import smtplib
 from collections import defaultdict
 
+from markupsafe import Markup
+
 from odoo import Command, api, fields, models, modules
 from odoo.tools import split_every
+from odoo.tools.mail import append_content_to_html
 
 _logger = logging.getLogger(__name__)
 
@@ -51,6 +54,7 @@ class FollowupChannelEmail(models.AbstractModel):
                 shown_on = self._message_records(same_model)
                 reply_tos = self._reply_tos(same_model, shown_on)
                 attachments = self._origin_attachments(same_model)
+                unsubscribe_urls = self._origin_unsubscribe_urls(same_model)
                 for dispatch in same_model:
                     if dispatch in errors:
                         continue
@@ -78,7 +82,9 @@ class FollowupChannelEmail(models.AbstractModel):
                     )
                     mail_vals.append(
                         {
-                            "body_html": rendered["body_html"],
+                            **self._unsubscribe_vals(
+                                dispatch, rendered["body_html"], unsubscribe_urls.get(dispatch)
+                            ),
                             "recipient_ids": [Command.link(dispatch.partner_id.id)],
                             "auto_delete": template.auto_delete,
                             "is_notification": True,
@@ -157,6 +163,31 @@ class FollowupChannelEmail(models.AbstractModel):
             if origin is not None and hasattr(origin, "_followup_attachment_ids"):
                 attachments.update(origin._followup_attachment_ids(by_origin))
         return attachments
+
+    @api.model
+    def _origin_unsubscribe_urls(self, dispatches):
+        """{dispatch: URL} where the recipient stops these messages, from the
+        origin model's hook ``_followup_unsubscribe_urls(dispatches)``, e.g.
+        a cadence's automatic e-mails."""
+        urls = {}
+        for origin_model, by_origin in dispatches.grouped("origin_model").items():
+            origin = by_origin._origin_model(origin_model)
+            if origin is not None and hasattr(origin, "_followup_unsubscribe_urls"):
+                urls.update(origin._followup_unsubscribe_urls(by_origin))
+        return urls
+
+    @api.model
+    def _unsubscribe_vals(self, dispatch, body, url):
+        """The e-mail's body and headers: with an unsubscribe ``url``, a link
+        at the end of the body (the chatter copy keeps none) and the headers
+        of RFC 2369 and 8058, with which mail clients offer one-click
+        unsubscription."""
+        if not url:
+            return {"body_html": body}
+        label = self.with_context(lang=dispatch.partner_id.lang).env._("Unsubscribe from these e-mails")
+        link = Markup('<p style="font-size: 12px; color: #888888;"><a href="%s">%s</a></p>') % (url, label)
+        headers = {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+        return {"body_html": append_content_to_html(body, link, plaintext=False), "headers": repr(headers)}
 
     def _retry_delivery(self, dispatches):
         mails = dispatches.mail_mail_id.sudo().exists().filtered(lambda m: m.state == "exception")

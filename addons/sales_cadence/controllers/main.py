@@ -2,6 +2,7 @@ import json
 
 from odoo import SUPERUSER_ID, http
 from odoo.http import request
+from odoo.tools import consteq
 
 ACTIONS = ("convert", "disqualify")
 
@@ -52,3 +53,32 @@ class CadenceWebhook(http.Controller):
         Log.env.flush_all()
         body = {"status": "ok", "message": message} if status == 200 else {"error": message}
         return request.make_json_response(body, status=status)
+
+
+class CadenceUnsubscribe(http.Controller):
+    """The link at the end of a cadence's automatic e-mails: a page that asks
+    to confirm (mail scanners open links, a GET changes nothing), then the
+    address stops receiving e-mails. Mail clients' one-click button (RFC
+    8058) posts to the same address."""
+
+    @http.route(
+        "/sales_cadence/unsubscribe/<int:dispatch_id>/<string:token>",
+        type="http",
+        auth="public",
+        methods=["GET", "POST"],
+        csrf=False,  # the signed link is the proof, as for a mail client's one-click POST
+    )
+    def unsubscribe(self, dispatch_id, token, **_kwargs):
+        Task = request.env["sales.cadence.task"].sudo()
+        dispatch = request.env["followup.dispatch"].sudo().browse(dispatch_id).exists()
+        if (
+            not dispatch
+            or dispatch.origin_model != "sales.cadence.task"
+            or not consteq(token, Task._unsubscribe_token(dispatch))
+        ):
+            return request.not_found()
+        values = {"email": dispatch.address, "company": dispatch.company_id, "done": False}
+        if request.httprequest.method == "POST":
+            Task._unsubscribe(dispatch)
+            values["done"] = True
+        return request.render("sales_cadence.unsubscribe_page", values)

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import hmac
 
 from odoo.addons.customer_followup.models.bulk_write import write_rows
 
@@ -220,6 +221,37 @@ class SalesCadenceTask(models.Model):
         for (state, when, note), outcome_tasks in by_outcome.items():
             outcome_tasks._finish(state, note=note, when=when)
         self._apply_rules("unsubscribe", unsubscribed.enrollment_id, self.env._("The lead unsubscribed."))
+
+    @api.model
+    def _followup_unsubscribe_urls(self, dispatches):
+        """Each automatic e-mail of a cadence carries a link that stops them:
+        prospecting e-mails must let the lead say no."""
+        return {
+            dispatch: f"{dispatch.get_base_url()}/sales_cadence/unsubscribe/{dispatch.id}/"
+            f"{self._unsubscribe_token(dispatch)}"
+            for dispatch in dispatches
+        }
+
+    @api.model
+    def _unsubscribe_token(self, dispatch):
+        return hmac(self.env(su=True), "sales_cadence-unsubscribe", dispatch.id)
+
+    @api.model
+    def _unsubscribe(self, dispatch):
+        """The lead asked, through the link of ``dispatch``, to receive no more
+        e-mails: the address goes to Odoo's blacklist (every e-mail of the
+        outbox checks it), the unsubscribe rule skips the lead's next steps,
+        and the lead's chatter says so."""
+        task = self.browse(dispatch.origin_id).exists()
+        note = self.env._(
+            "%(email)s unsubscribed with the link of the e-mail “%(step)s”.",
+            email=dispatch.address,
+            step=task.name or "",
+        )
+        self.env["mail.blacklist"].sudo()._add(dispatch.address, message=note)
+        if task:
+            task.lead_id.sudo().message_post(body=note, subtype_xmlid="mail.mt_note")
+            self._apply_rules("unsubscribe", task.enrollment_id, self.env._("The lead unsubscribed."))
 
     @api.model
     def _on_bounce(self, dispatches, by_id):
