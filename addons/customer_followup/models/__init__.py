@@ -11,6 +11,7 @@ from . import followup_dunning_step
 from . import followup_dunning
 from . import followup_dunning_action
 from . import followup_demo
+from . import ir_module_module
 from . import account_move
 from . import mail_activity
 from . import mail_mail

@@ -8,6 +8,8 @@ from odoo import Command, api, fields, models, modules
 from odoo.tools import split_every
 from odoo.tools.mail import append_content_to_html
 
+from ..tools.smtp import pipelining_session, send_pipelined
+
 _logger = logging.getLogger(__name__)
 
 # E-mails read and built together, then sent one by one.
@@ -254,11 +256,15 @@ class FollowupChannelEmail(models.AbstractModel):
     @api.model
     def _smtp_send(self, smtp_session, smtp_from, smtp_to_list, message):
         """Hand one e-mail to the SMTP server, as ``ir.mail_server.send_email``
-        does (nothing leaves in test mode); ``message`` is MIME bytes, or an
-        ``EmailMessage`` made by Odoo's builder."""
+        does (nothing leaves in test mode), in two round trips when the server
+        offers PIPELINING; ``message`` is MIME bytes, or an ``EmailMessage``
+        made by Odoo's builder."""
         if modules.module.current_test:
             return
-        if isinstance(message, bytes):
+        pipelining = isinstance(message, bytes) and pipelining_session(smtp_session)
+        if pipelining:
+            send_pipelined(pipelining, smtp_from, smtp_to_list, message)
+        elif isinstance(message, bytes):
             smtp_session.sendmail(smtp_from, smtp_to_list, message, mail_options=())
         else:
             smtp_session.send_message(message, smtp_from, smtp_to_list)

@@ -8,6 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .followup_location import eval_filter_domain
+from .mail_thread import SMART_BUTTON_KEY
 
 TRIGGERS = [
     ("on_create", "Record created"),
@@ -34,6 +35,7 @@ class FollowupRule(models.Model):
 
     _name = "followup.rule"
     _inherit = ["followup.rule.mixin"]
+    _smart_button_key = SMART_BUTTON_KEY
     _description = "Follow-up Notification Rule"
     _order = "sequence, id"
     _check_company_auto = True

@@ -13,6 +13,8 @@ class FollowupRuleMixin(models.AbstractModel):
 
     # writing these fields changes which rules watch which model
     _rule_cache_fields = ("model_id",)
+    # the key of the smart button views the rules make at run time, per model
+    _smart_button_key = None
 
     @api.model
     def _watching_domain(self):
@@ -50,6 +52,15 @@ class FollowupRuleMixin(models.AbstractModel):
 
     def _ensure_smart_buttons(self):
         """Add the rules' smart button to the forms of their models."""
+
+    @api.model
+    def _refresh_smart_buttons(self):
+        """Make the rules' smart buttons again (views made at run time, see
+        ``_smart_button_key``), translated into every language installed now."""
+        if self._smart_button_key:
+            View = self.env["ir.ui.view"].sudo()
+            View.search([("key", "=like", self._smart_button_key % "%")]).unlink()
+            self.sudo().search([])._ensure_smart_buttons()
 
     def _first_field(self, names):
         """The first of ``names`` that the rule's model has, as ir.model.fields."""

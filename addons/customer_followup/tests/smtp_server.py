@@ -17,10 +17,14 @@ logging.getLogger("mail.log").setLevel(logging.WARNING)
 class Recorder:
     """aiosmtpd handler: keeps every accepted message."""
 
-    def __init__(self, refuse=(), vanish_after=None):
+    def __init__(self, refuse=(), vanish_after=None, pipelining=False):
         self.messages = []
         self.refuse = {address.lower() for address in refuse}
         self.vanish_after = vanish_after
+        self.pipelining = pipelining
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        return ehlo(session, hostname, responses, self.pipelining)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.refuse:
@@ -42,6 +46,15 @@ class Recorder:
         return "250 Message accepted"
 
 
+def ehlo(session, hostname, responses, pipelining):
+    """aiosmtpd answers pipelined commands in order but does not say so:
+    offer PIPELINING, as Postfix, Exim, Gmail or Amazon SES do."""
+    session.host_name = hostname
+    if pipelining:
+        responses.insert(-1, "250-PIPELINING")
+    return responses
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -56,8 +69,8 @@ def start_smtp_server(handler, **smtp_options):
     return controller
 
 
-def _serve(port, received, stop):
-    controller = Controller(Counter(received), hostname="127.0.0.1", port=port)
+def _serve(port, received, stop, pipelining):
+    controller = Controller(Counter(received, pipelining), hostname="127.0.0.1", port=port)
     controller.start()
     stop.wait()
     controller.stop()
@@ -66,8 +79,12 @@ def _serve(port, received, stop):
 class Counter:
     """aiosmtpd handler that only counts what it accepts, in a shared value."""
 
-    def __init__(self, received):
+    def __init__(self, received, pipelining):
         self.received = received
+        self.pipelining = pipelining
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        return ehlo(session, hostname, responses, self.pipelining)
 
     async def handle_DATA(self, server, session, envelope):
         with self.received.get_lock():
@@ -77,14 +94,17 @@ class Counter:
 
 class SmtpProcess:
     """An SMTP server on 127.0.0.1 in its own process, so that it does not
-    share the sender's interpreter: ``received`` counts what it accepted."""
+    share the sender's interpreter: ``received`` counts what it accepted;
+    ``pipelining`` offers PIPELINING, as most mail servers do."""
 
-    def __init__(self):
+    def __init__(self, pipelining=True):
         context = multiprocessing.get_context("spawn")
         self.port = free_port()
         self._received = context.Value("i", 0)
         self._stop = context.Event()
-        self._process = context.Process(target=_serve, args=(self.port, self._received, self._stop))
+        self._process = context.Process(
+            target=_serve, args=(self.port, self._received, self._stop, pipelining)
+        )
 
     @property
     def received(self):

@@ -23,9 +23,14 @@ class TestSmtpDelivery(FollowupCase):
         )
         cls.customers = cls._partners(12)
 
+    pipelining = False
+
     def setUp(self):
         super().setUp()
-        self.server = self.start_server(Recorder())
+        self.server = self.start_server(self.recorder())
+
+    def recorder(self, **options):
+        return Recorder(pipelining=self.pipelining, **options)
 
     def start_server(self, handler, **smtp_options):
         controller = start_smtp_server(handler, **smtp_options)
@@ -118,7 +123,7 @@ class TestSmtpDelivery(FollowupCase):
         )
 
     def test_message_too_big_fails_alone(self):
-        self.server = self.start_server(Recorder(), data_size_limit=20_000)
+        self.server = self.start_server(self.recorder(), data_size_limit=20_000)
         big, *others = self.customers[:3]
         dispatches = self.plan(big | self.env["res.partner"].concat(*others))
         big_dispatch = dispatches.filtered(lambda d: d.partner_id == big)
@@ -164,6 +169,23 @@ class TestSmtpDelivery(FollowupCase):
         deliver.assert_not_called()
         self.assertEqual(mail.exists().state if mail.exists() else "sent", "sent")
         self.assertEqual([m["rcpt_tos"] for m in self.server.messages], [["someone@example.com"]])
+
+
+@tagged("post_install", "-at_install")
+@freeze_time(FollowupCase.MONDAY_OPEN)
+class TestSmtpDeliveryPipelined(TestSmtpDelivery):
+    """The same, with a server that offers PIPELINING: each e-mail's
+    envelope is written at once (two round trips instead of four)."""
+
+    pipelining = True
+
+    def test_the_envelope_is_pipelined(self):
+        dispatches = self.plan(self.customers)
+        self.send_due()
+        with patch.object(smtplib.SMTP, "sendmail", side_effect=AssertionError("not pipelined")):
+            self.run_mail_queue()
+        self.assertEqual(set(dispatches.mapped("state")), {"delivered"})
+        self.assertEqual(len(self.server.messages), 12)
 
 
 class WorkerKilled(BaseException):

@@ -1,1 +1,2 @@
 from . import mime
+from . import smtp

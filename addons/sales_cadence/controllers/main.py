@@ -76,7 +76,7 @@ class CadenceUnsubscribe(http.Controller):
             or dispatch.origin_model != "sales.cadence.task"
             or not consteq(token, Task._unsubscribe_token(dispatch))
         ):
-            return request.not_found()
+            raise request.not_found()
         values = {"email": dispatch.address, "company": dispatch.company_id, "done": False}
         if request.httprequest.method == "POST":
             Task._unsubscribe(dispatch)

@@ -3,6 +3,8 @@ from odoo.exceptions import ValidationError
 
 from odoo.addons.customer_followup.models.followup_location import eval_filter_domain
 
+from .mail_thread import SMART_BUTTON_KEY
+
 PARTNER_FIELD_DOMAIN = (
     "[('model_id', '=', model_id), ('ttype', '=', 'many2one'), ('relation', '=', 'res.partner')]"
 )
@@ -16,6 +18,7 @@ class SatisfactionCampaignRule(models.Model):
 
     _name = "satisfaction.campaign.rule"
     _inherit = ["followup.rule.mixin"]
+    _smart_button_key = SMART_BUTTON_KEY
     _description = "Satisfaction Survey Rule"
     _order = "sequence, id"
 
