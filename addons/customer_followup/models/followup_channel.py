@@ -95,12 +95,18 @@ class FollowupChannel(models.AbstractModel):
         """{dispatch: record} whose chatter shows the message of each of
         ``dispatches``, for the origins that say so (``_followup_message_records``);
         the others are shown on their source record."""
-        records = {}
+        return self._ask_origins(dispatches, "_followup_message_records")
+
+    @api.model
+    def _ask_origins(self, dispatches, hook):
+        """{dispatch: value} from the origin models of ``dispatches`` that
+        have the method ``hook(dispatches)``; the others say nothing."""
+        answers = {}
         for origin_model, by_origin in dispatches.grouped("origin_model").items():
             origin = by_origin._origin_model(origin_model)
-            if origin is not None and hasattr(origin, "_followup_message_records"):
-                records.update(origin._followup_message_records(by_origin))
-        return records
+            if origin is not None and hasattr(origin, hook):
+                answers.update(getattr(origin, hook)(by_origin))
+        return answers
 
     @api.model
     def _message_base_vals(self, dispatch, record=None):

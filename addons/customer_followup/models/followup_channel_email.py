@@ -159,24 +159,14 @@ class FollowupChannelEmail(models.AbstractModel):
         """{dispatch: attachment ids} its origin adds to the template's own,
         e.g. the PDFs of the invoices a dunning e-mail lists: the origin
         model's hook ``_followup_attachment_ids(dispatches)``."""
-        attachments = {}
-        for origin_model, by_origin in dispatches.grouped("origin_model").items():
-            origin = by_origin._origin_model(origin_model)
-            if origin is not None and hasattr(origin, "_followup_attachment_ids"):
-                attachments.update(origin._followup_attachment_ids(by_origin))
-        return attachments
+        return self._ask_origins(dispatches, "_followup_attachment_ids")
 
     @api.model
     def _origin_unsubscribe_urls(self, dispatches):
         """{dispatch: URL} where the recipient stops these messages, from the
         origin model's hook ``_followup_unsubscribe_urls(dispatches)``, e.g.
         a cadence's automatic e-mails."""
-        urls = {}
-        for origin_model, by_origin in dispatches.grouped("origin_model").items():
-            origin = by_origin._origin_model(origin_model)
-            if origin is not None and hasattr(origin, "_followup_unsubscribe_urls"):
-                urls.update(origin._followup_unsubscribe_urls(by_origin))
-        return urls
+        return self._ask_origins(dispatches, "_followup_unsubscribe_urls")
 
     @api.model
     def _unsubscribe_vals(self, dispatch, body, url):

@@ -60,7 +60,9 @@ class FollowupRuleMixin(models.AbstractModel):
         if self._smart_button_key:
             View = self.env["ir.ui.view"].sudo()
             View.search([("key", "=like", self._smart_button_key % "%")]).unlink()
-            self.sudo().search([])._ensure_smart_buttons()
+            self.sudo().with_context(active_test=False).search(
+                [("model_id", "!=", False)]
+            )._ensure_smart_buttons()
 
     def _first_field(self, names):
         """The first of ``names`` that the rule's model has, as ir.model.fields."""

@@ -8,6 +8,7 @@ DATA) is written at once and its replies read together, then the message.
 Same outcomes and exceptions as ``sendmail``.
 """
 
+import contextlib
 import re
 import smtplib
 
@@ -76,7 +77,6 @@ def _abort(session, code):
     if code == 421:
         session.close()
         return
-    try:
+    # a server already gone is found so by the next e-mail
+    with contextlib.suppress(smtplib.SMTPServerDisconnected):
         session.rset()
-    except smtplib.SMTPServerDisconnected:
-        pass
