@@ -11,7 +11,9 @@ from . import followup_dunning_step
 from . import followup_dunning
 from . import followup_dunning_action
 from . import followup_demo
+from . import followup_webhook
 from . import ir_module_module
+from . import link_tracker_click
 from . import account_move
 from . import mail_activity
 from . import mail_mail

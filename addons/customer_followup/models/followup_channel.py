@@ -1,6 +1,14 @@
+import re
 from collections import defaultdict
+from html import unescape
+
+import lxml.html
+from markupsafe import Markup
 
 from odoo import Command, api, models
+from odoo.tools.mail import TEXT_URL_REGEX, URL_SKIP_PROTOCOL_REGEX, is_html_empty
+
+from odoo.addons.link_tracker.tools.html import find_links_with_urls_and_labels
 
 
 class FollowupChannel(models.AbstractModel):
@@ -117,3 +125,88 @@ class FollowupChannel(models.AbstractModel):
             "author_id": self.env.user.partner_id.id,
             "partner_ids": [Command.link(dispatch.partner_id.id)],
         }
+
+    # ------------------------------------------------------------
+    # ENGAGEMENT: short links and opening, for the origins that track them
+    # ------------------------------------------------------------
+
+    @api.model
+    def _tracked(self, dispatches):
+        """The rows of ``dispatches`` whose origin tracks their opening and
+        clicks (hook ``_followup_track_engagement``)."""
+        return {
+            dispatch
+            for dispatch, track in self._ask_origins(dispatches, "_followup_track_engagement").items()
+            if track
+        }
+
+    @api.model
+    def _link_trackers(self, vals_list):
+        """One ``link.tracker`` per {url, label} of ``vals_list``, found or
+        created for a whole batch at once; the title is given, so that
+        creating one never fetches the page."""
+        if not vals_list:
+            return iter(())
+        trackers = (
+            self.env["link.tracker"]
+            .sudo()
+            .search_or_create([{**vals, "title": vals.get("label") or vals["url"]} for vals in vals_list])
+        )
+        return iter(trackers)
+
+    @api.model
+    def _track_html(self, bodies):
+        """{dispatch: html} from ``bodies`` with every web link turned into a
+        short link of link_tracker signed for its row (its clicks count for
+        it), and an opening pixel at the end."""
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
+        parsed, vals_list = {}, []
+        for dispatch, html in bodies.items():
+            if not html or is_html_empty(html):
+                continue
+            root = lxml.html.fromstring(html)
+            nodes, urls_and_labels = find_links_with_urls_and_labels(
+                root, base_url, skip_regex=rf"^{URL_SKIP_PROTOCOL_REGEX}", skip_prefix=f"{base_url}/r/"
+            )
+            if nodes:
+                parsed[dispatch] = (root, nodes)
+                vals_list += urls_and_labels
+        trackers = self._link_trackers(vals_list)
+        tracked = {}
+        for dispatch, html in bodies.items():
+            body = Markup(html or "")  # rendered by the template: HTML already
+            if dispatch in parsed:
+                root, nodes = parsed[dispatch]
+                for node in nodes:
+                    node.set("href", dispatch._tracked_url(next(trackers)))
+                body = Markup(lxml.html.tostring(root, encoding="unicode", method="xml"))
+            pixel = Markup('<img src="%s" alt="" width="1" height="1" border="0"/>') % dispatch._pixel_url()
+            tracked[dispatch] = Markup("%s%s") % (body, pixel)
+        return tracked
+
+    @api.model
+    def _track_text(self, bodies):
+        """{dispatch: text} from ``bodies`` with every web link turned into
+        a short link signed for its row, as Odoo's SMS marketing does."""
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
+        found, vals_list = {}, []
+        for dispatch, body in bodies.items():
+            urls = [
+                url
+                for url in dict.fromkeys(re.findall(TEXT_URL_REGEX, body or ""))
+                if not url.startswith(f"{base_url}/r/")
+            ]
+            found[dispatch] = urls
+            vals_list += [{"url": unescape(url)} for url in urls]
+        trackers = self._link_trackers(vals_list)
+        tracked = {}
+        for dispatch, body in bodies.items():
+            text = body
+            for url in found[dispatch]:
+                # the whole link only, not the start of a longer one
+                short = dispatch._tracked_url(next(trackers))
+                text = re.sub(
+                    re.escape(url) + r"(?![\w@:%.+&~#=/-])", lambda _match, short=short: short, text
+                )
+            tracked[dispatch] = text
+        return tracked

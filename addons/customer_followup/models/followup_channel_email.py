@@ -57,6 +57,14 @@ class FollowupChannelEmail(models.AbstractModel):
                 reply_tos = self._reply_tos(same_model, shown_on)
                 attachments = self._origin_attachments(same_model)
                 unsubscribe_urls = self._origin_unsubscribe_urls(same_model)
+                # the e-mail's links and pixel are tracked, the chatter copy keeps the original
+                tracked_bodies = self._track_html(
+                    {
+                        dispatch: values[dispatch]["body_html"]
+                        for dispatch in self._tracked(same_model)
+                        if dispatch not in errors
+                    }
+                )
                 for dispatch in same_model:
                     if dispatch in errors:
                         continue
@@ -85,7 +93,9 @@ class FollowupChannelEmail(models.AbstractModel):
                     mail_vals.append(
                         {
                             **self._unsubscribe_vals(
-                                dispatch, rendered["body_html"], unsubscribe_urls.get(dispatch)
+                                dispatch,
+                                tracked_bodies.get(dispatch, rendered["body_html"]),
+                                unsubscribe_urls.get(dispatch),
                             ),
                             "recipient_ids": [Command.link(dispatch.partner_id.id)],
                             "auto_delete": template.auto_delete,

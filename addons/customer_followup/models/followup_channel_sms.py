@@ -71,6 +71,9 @@ class FollowupChannelSms(models.AbstractModel):
                         }
                     )
                     sent.append(dispatch)
+                # the SMS's links are tracked, the chatter copy keeps the original
+                tracked = self._tracked(same_model)
+                bodies.update(self._track_text({d: b for d, b in bodies.items() if d in tracked}))
         if not sent:
             return outcomes
         messages = self.env["mail.message"].sudo().create(message_vals)

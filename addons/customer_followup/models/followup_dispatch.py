@@ -7,6 +7,7 @@ import psycopg2.errors
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, consteq
 
 from .bulk_write import write_rows
 
@@ -71,6 +72,9 @@ TRANSIENT_FAILURES = {"mail_smtp", "unknown", "sms_server", "sms_credit", "sms_a
 MAX_ATTEMPTS = 4
 RETRY_DELAYS = [timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2)]
 
+# Length of the token that signs the tracking links of a message.
+TOKEN_LENGTH = 16
+
 WORKER_XMLID = "customer_followup.ir_cron_followup_dispatch_send"
 WORKER_CODE = "model._cron_send_due(worker=%s)"
 
@@ -98,7 +102,12 @@ class FollowupDispatch(models.Model):
       rows, ``event`` being ``"sent"`` (handed to Odoo's queue),
       ``"skipped"`` (with its ``reason``), ``"delivered"``, ``"bounced"`` or
       ``"failed"`` (a failure for good, with its ``failure_type``: no retry
-      is left).
+      is left), ``"opened"`` or ``"clicked"`` (the first time the
+      recipient opened the e-mail or followed one of its links, for the rows
+      the origin tracks);
+    - ``_followup_track_engagement(dispatches)``: {dispatch: True} for the
+      rows whose links and opening are tracked (``link_tracker``'s short
+      links and a pixel; see ``_track_engagement``).
     """
 
     _name = "followup.dispatch"
@@ -188,6 +197,13 @@ class FollowupDispatch(models.Model):
         help="One occurrence, one key: a second plan with the same key is ignored.",
     )
     attempt_count = fields.Integer("Attempts", readonly=True)
+    date_opened = fields.Datetime(
+        "Opened On", readonly=True, help="When the recipient first opened the e-mail."
+    )
+    date_clicked = fields.Datetime(
+        "Clicked On", readonly=True, help="When the recipient first followed a link of the message."
+    )
+    click_ids = fields.One2many("link.tracker.click", "followup_dispatch_id", string="Clicks", readonly=True)
 
     def init(self):
         # One occurrence, one message: a cancelled row frees its key, so that
@@ -733,6 +749,56 @@ class FollowupDispatch(models.Model):
             self.browse([d.id for d, vals in outcomes.items() if vals.get("date_retry")])._schedule_wakeup()
         for event, event_dispatches in events.items():
             event_dispatches._notify_origins(event)
+
+    # ------------------------------------------------------------
+    # ENGAGEMENT: opened and clicked, for the origins that track them
+    # ------------------------------------------------------------
+
+    def _tracking_token(self):
+        """Signs the tracking links of a row: nobody opens or clicks for
+        someone else. Short, since SMS carry it too."""
+        self.ensure_one()
+        return tools.hmac(self.env(su=True), "customer_followup-engagement", self.id)[:TOKEN_LENGTH]
+
+    def _check_tracking_token(self, token):
+        return bool(self and token) and consteq(self._tracking_token(), str(token))
+
+    def _tracked_url(self, link_tracker):
+        """The short link of ``link_tracker``, followed for this row."""
+        self.ensure_one()
+        return f"{link_tracker.short_url}/f/{self.id}/{self._tracking_token()}"
+
+    def _pixel_url(self):
+        """The image whose loading tells that the e-mail was opened."""
+        self.ensure_one()
+        return f"{self.get_base_url()}/followup/track/{self.id}/{self._tracking_token()}/blank.gif"
+
+    def _track_engagement(self, event, when=None):
+        """The recipient opened (``event`` "opened") or clicked ("clicked",
+        which also means opened) the message of ``self``: recorded the first
+        time only, and told to the origins. One conditional UPDATE per event:
+        two requests at once record it once (the second one's transaction
+        is retried by Odoo and finds it done). A row still waiting or that
+        never left has nothing to track."""
+        when = when or fields.Datetime.now()
+        left = self.sudo().filtered(lambda d: d.state in SENT_STATES)
+        if not left:
+            return
+        events = [("opened", "date_opened")] + ([("clicked", "date_clicked")] if event == "clicked" else [])
+        for name, fname in events:
+            self.flush_model([fname])
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE followup_dispatch SET %s = %s WHERE id IN %s AND %s IS NULL RETURNING id",
+                    SQL.identifier(fname),
+                    when,
+                    tuple(left.ids),
+                    SQL.identifier(fname),
+                )
+            )
+            first = left.browse([row[0] for row in self.env.cr.fetchall()])
+            first.invalidate_recordset([fname])
+            first._notify_origins(name)
 
     def _notify_origins(self, event, by_origin=None):
         """Tell the models that planned ``self`` what became of them;

@@ -8,4 +8,5 @@ from . import test_delivery
 from . import test_smtp_delivery
 from . import test_mime
 from . import test_tour
+from . import test_webhook
 from . import test_dunning
