@@ -2,7 +2,7 @@
     "name": "Sales Cadences",
     "summary": "Multi-step, multi-channel prospecting cadences on leads: automatic e-mails and SMS "
     "through the follow-up outbox, calls and tasks in the salesperson's activities",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/CRM",
     "website": "https://github.com/customer-followup/customer-followup",
     "author": "Customer Follow-up Team",
@@ -10,6 +10,7 @@
     "license": "LGPL-3",
     "development_status": "Alpha",
     "depends": ["customer_followup", "crm"],
+    "external_dependencies": {"python": ["dnspython"]},
     "data": [
         "security/sales_cadence_security.xml",
         "security/ir.model.access.csv",
@@ -18,8 +19,11 @@
         "wizard/sales_cadence_enroll_views.xml",
         "wizard/sales_cadence_skip_views.xml",
         "views/sales_cadence_views.xml",
+        "views/sales_cadence_workflow_views.xml",
         "views/sales_cadence_enrollment_views.xml",
         "views/sales_cadence_task_views.xml",
+        "views/sales_cadence_user_report_views.xml",
+        "views/sales_cadence_domain_views.xml",
         "views/crm_lead_views.xml",
         "views/res_config_settings_views.xml",
         "views/sales_cadence_menus.xml",

@@ -159,6 +159,8 @@ class FollowupChannel(models.AbstractModel):
         """{dispatch: html} from ``bodies`` with every web link turned into a
         short link of link_tracker signed for its row (its clicks count for
         it), and an opening pixel at the end."""
+        if not bodies:
+            return {}
         base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
         parsed, vals_list = {}, []
         for dispatch, html in bodies.items():
@@ -188,6 +190,8 @@ class FollowupChannel(models.AbstractModel):
     def _track_text(self, bodies):
         """{dispatch: text} from ``bodies`` with every web link turned into
         a short link signed for its row, as Odoo's SMS marketing does."""
+        if not bodies:
+            return {}
         base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
         found, vals_list = {}, []
         for dispatch, body in bodies.items():

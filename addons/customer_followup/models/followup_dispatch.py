@@ -692,10 +692,67 @@ class FollowupDispatch(models.Model):
 
     def _check_caps(self, now):
         """Postpone what would exceed a cap of its policy; never drop it."""
-        cache, outcomes = {}, {}
+        cache, outcomes, capped, spaced = {}, {}, {}, set()
         for dispatch, (reason, when) in self.env["followup.policy"]._postponements(self, now).items():
             outcomes[dispatch] = {"date_earliest": dispatch._window_opening(when, cache), "reason": reason}
-        return self._apply_outcomes(outcomes)
+            if reason == "daily_cap":
+                capped[dispatch.policy_id, dispatch.channel] = when
+            elif reason == "email_spacing":
+                spaced.add(dispatch.policy_id)
+        remaining = self._apply_outcomes(outcomes)
+        self._postpone_capped_lines(capped, cache)
+        # an e-mail leaves: the next one in line of its policy leaves after its delay
+        leaving = remaining.filtered(lambda d: d.channel == "email" and d.policy_id.email_delay_max).policy_id
+        self._move_up_spaced_lines(leaving - self.env["followup.policy"].union(*spaced), cache)
+        return remaining
+
+    def _move_up_spaced_lines(self, policies, cache):
+        """The first e-mail waiting for the spacing of each of ``policies``
+        leaves at the time drawn for it (``date_next_email``), in its send
+        window; those after it wait for their turn."""
+        for policy in policies:
+            self.env.cr.execute(
+                """
+                SELECT id FROM followup_dispatch
+                 WHERE state = 'planned' AND policy_id = %s AND channel = 'email' AND reason = 'email_spacing'
+                   AND id != ALL(%s::int[])
+                 ORDER BY date_earliest, id
+                 LIMIT 1
+                   FOR UPDATE SKIP LOCKED
+                """,
+                [policy.id, self.ids],
+            )
+            first = self.browse([row[0] for row in self.env.cr.fetchall()])
+            if first:
+                self._apply_outcomes(
+                    {first: {"date_earliest": first._window_opening(policy.date_next_email, cache)}}
+                )
+
+    def _postpone_capped_lines(self, capped, cache):
+        """A policy at its daily cap sends nothing more today on that channel:
+        the rest of its line waits for the next day at once, instead of
+        coming due one by one to be postponed again. Rows another worker
+        holds are left to it.
+
+        :param capped: {(policy, channel): when the cap opens again}
+        """
+        for (policy, channel), when in capped.items():
+            self.env.cr.execute(
+                """
+                SELECT id FROM followup_dispatch
+                 WHERE state = 'planned' AND policy_id = %s AND channel = %s
+                   AND date_earliest < %s AND id != ALL(%s::int[])
+                   FOR UPDATE SKIP LOCKED
+                """,
+                [policy.id, channel, when, self.ids],
+            )
+            line = self.browse([row[0] for row in self.env.cr.fetchall()])
+            self._apply_outcomes(
+                {
+                    dispatch: {"date_earliest": dispatch._window_opening(when, cache), "reason": "daily_cap"}
+                    for dispatch in line
+                }
+            )
 
     # ------------------------------------------------------------
     # DELIVERY: after "sent", Odoo's notifications tell the rest

@@ -8,6 +8,8 @@ import pytz
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .bulk_write import write_rows
+
 # How far ahead the send window is searched for an opening; a calendar with no
 # working time in that span postpones to its end rather than looping forever.
 HORIZON = timedelta(days=21)
@@ -54,6 +56,13 @@ class FollowupPolicy(models.Model):
         "a random delay between these two bounds.",
     )
     email_delay_max = fields.Integer(string="Delay between E-mails, to (seconds)")
+    date_next_email = fields.Datetime(
+        "Next E-mail From",
+        readonly=True,
+        copy=False,
+        help="Set when an e-mail of the policy leaves: the next one waits until then (the random "
+        "delay, drawn once per e-mail).",
+    )
     pressure_max_messages = fields.Integer(
         string="Max Messages per Person",
         help="Contact-pressure budget: at most this many messages to one "
@@ -178,7 +187,8 @@ class FollowupPolicy(models.Model):
         self.ensure_one()
         if not self.email_delay_max:
             return timedelta(0)
-        return timedelta(seconds=random.uniform(self.email_delay_min, self.email_delay_max))
+        # whole seconds, as Odoo keeps its times
+        return timedelta(seconds=random.randint(self.email_delay_min, self.email_delay_max))
 
     # ------------------------------------------------------------
     # CAPS, GAP, CONTACT PRESSURE, SPACING
@@ -195,13 +205,30 @@ class FollowupPolicy(models.Model):
             return {}
         sent_today = self._count_sent_today(policies, now)
         history = self._sent_history(policies, dispatches.partner_id, now)
-        last_email = self._last_email_sent(policies.filtered("email_delay_max"))
+        last_email = self._next_email_times(policies.filtered("email_delay_max"))
+        in_line = defaultdict(int)
+        spaced = set()
         postponed = {}
         for dispatch in dispatches.sorted(lambda d: (d.date_earliest, d.id)):
             policy = dispatch.policy_id
             if not policy:
                 continue
             postpone = policy._postponement(dispatch, now, sent_today, history, last_email)
+            if postpone and postpone[0] == "email_spacing":
+                # the first in line leaves when the spacing allows; the n-th no
+                # later than n-1 longest delays after it, and is moved forward
+                # when its turn comes (``followup.dispatch._check_caps``); those
+                # past today's cap wait for tomorrow. Each run reads the one row
+                # that may leave, not the whole line.
+                cap = policy.email_daily_cap
+                if cap and sent_today[policy, "email"] + in_line[policy] >= cap:
+                    postpone = ("daily_cap", policy._day_start(now) + timedelta(days=1))
+                else:
+                    postpone = (
+                        postpone[0],
+                        postpone[1] + in_line[policy] * timedelta(seconds=policy.email_delay_max),
+                    )
+                    in_line[policy] += 1
             if postpone:
                 postponed[dispatch] = postpone
                 continue
@@ -209,6 +236,8 @@ class FollowupPolicy(models.Model):
             history[dispatch.partner_id.id].append(now)
             if dispatch.channel == "email" and policy.email_delay_max:
                 last_email[policy] = now + policy._random_email_delay()
+                spaced.add(policy)
+        write_rows(self, {policy: {"date_next_email": last_email[policy]} for policy in spaced})
         return postponed
 
     def _postponement(self, dispatch, now, sent_today, history, last_email):
@@ -273,16 +302,8 @@ class FollowupPolicy(models.Model):
         return history
 
     @api.model
-    def _last_email_sent(self, policies):
-        if not policies:
-            return {}
-        groups = (
-            self.env["followup.dispatch"]
-            .sudo()
-            ._read_group(
-                [("policy_id", "in", policies.ids), ("date_sent", "!=", False), ("channel", "=", "email")],
-                ["policy_id"],
-                ["date_sent:max"],
-            )
-        )
-        return {policy: last + policy._random_email_delay() for policy, last in groups if last}
+    def _next_email_times(self, policies):
+        """{policy: when its next e-mail may leave}, as drawn when its last
+        e-mail left: a run that comes early waits for the same time, it
+        does not draw again."""
+        return {policy: policy.date_next_email for policy in policies if policy.date_next_email}

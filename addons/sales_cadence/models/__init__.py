@@ -6,9 +6,15 @@ from . import sales_cadence_enrollment
 from . import sales_cadence_skip_reason
 from . import sales_cadence_step
 from . import sales_cadence_step_type
+from . import sales_cadence_late_rule
 from . import sales_cadence_task
+from . import sales_cadence_user_report
+from . import sales_cadence_domain
+from . import sales_cadence_domain_record
 from . import sales_cadence_rule
 from . import res_company
 from . import res_config_settings
 from . import sales_cadence_webhook_log
 from . import sales_cadence_step_report
+from . import sales_cadence_workflow
+from . import sales_cadence_workflow_action

@@ -26,6 +26,16 @@ class SalesCadence(models.Model):
         help="Working days and hours, daily caps and the delay between e-mails of the automatic "
         "steps. Leave empty for the company's default send policy.",
     )
+    is_tracked = fields.Boolean(
+        string="Track Opens and Clicks",
+        default=True,
+        help="The automatic e-mails carry a tracking image and their links (and those of the SMS) "
+        "go through Odoo's link tracker: opening and clicks count for the lead's engagement score "
+        "and start the workflows.",
+    )
+    workflow_ids = fields.One2many(
+        "sales.cadence.workflow", "cadence_id", string="Advanced Workflows", context={"active_test": False}
+    )
     enrollment_ids = fields.One2many("sales.cadence.enrollment", "cadence_id", string="Enrollments")
     active_count = fields.Integer(string="In Progress", compute="_compute_counts")
     enrollment_count = fields.Integer(string="Enrolled", compute="_compute_counts")
@@ -87,7 +97,7 @@ class SalesCadence(models.Model):
                     "cadence_id": self.id,
                     "lead_id": lead.id,
                     "step_id": first.id,
-                    "date_next": first and now + first._wait(),
+                    "date_next": now + first._wait() if first else False,
                     "state": "active" if first else "done",
                 }
                 for lead in todo

@@ -20,6 +20,14 @@ SMS_FR = (
     "Bonjour {{ object.contact_name or object.partner_id.name or '' }}, ici {{ object.user_id.name or '' }}. "
     "Je vous ai écrit au sujet de {{ object.name }} : un bon moment pour en parler ?"
 )
+WORKFLOWS_FR = {
+    "demo_workflow_engaged": "Lead engagé : appeler aujourd'hui",
+    "demo_workflow_reply": "Réponse : qualifier et répondre",
+}
+ACTIONS_FR = {
+    "demo_workflow_engaged_activity": "Lead engagé : appeler aujourd'hui",
+    "demo_workflow_reply_activity": "Répondre au lead",
+}
 STEPS_FR = {
     "demo_step_1": "Courriel de présentation",
     "demo_step_2": "Appel de découverte",
@@ -52,6 +60,12 @@ class SalesCadence(models.Model):
         )
         for xmlid, name in STEPS_FR.items():
             self.env.ref(f"sales_cadence.{xmlid}").update_field_translations("name", {"fr_CA": name})
+        for xmlid, name in WORKFLOWS_FR.items():
+            self.env.ref(f"sales_cadence.{xmlid}").update_field_translations("name", {"fr_CA": name})
+        for xmlid, summary in ACTIONS_FR.items():
+            self.env.ref(f"sales_cadence.{xmlid}").update_field_translations(
+                "activity_summary", {"fr_CA": summary}
+            )
         leads = self.env["crm.lead"].search(
             [("type", "=", "lead"), ("email_from", "!=", False)], order="id", limit=5
         )
@@ -72,6 +86,12 @@ class SalesCadence(models.Model):
             # what Odoo's mail queue reports once the e-mail left
             dispatch.mail_mail_id.write({"state": "sent"})
             dispatch.mail_mail_id._postprocess_sent_message(success_pids=dispatch.partner_id.ids)
+        # engagement: the first lead opens and clicks (its score reaches the
+        # "engaged" workflow's threshold), the second opens and calls in
+        delivered = dispatches.filtered(lambda d: d.state in ("sent", "delivered"))
+        delivered[:2]._track_engagement("opened")
+        delivered[:1]._track_engagement("clicked")
+        leads[1:2].action_log_inbound_call()
         # the discovery call is due now for the first three: one done, one skipped, one to do
         enrollments[:3].write({"date_next": fields.Datetime.now()})
         enrollments[:3]._start_steps()

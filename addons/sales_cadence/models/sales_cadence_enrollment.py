@@ -108,6 +108,12 @@ class SalesCadenceEnrollment(models.Model):
         running = self.filtered(lambda e: e.state in ("active", "paused"))
         running._withdraw_pending()
         running.write({"state": state, "date_next": False, "date_done": fields.Datetime.now()})
+        if state == "done":
+            running._on_completed()
+
+    def _on_completed(self):
+        """The leads of ``self`` went through their cadence: its workflow follows."""
+        self.env["sales.cadence.workflow"]._run("enrollment_done", self.lead_id, self)
 
     def _withdraw_pending(self):
         """Take back the current step's unfinished task: its planned message
@@ -280,6 +286,7 @@ class SalesCadenceEnrollment(models.Model):
                 }
         write_rows(self, progress)
         self._schedule_run()
+        self.browse([e.id for e, vals in progress.items() if vals.get("state") == "done"])._on_completed()
 
     def _schedule_run(self):
         """Wake the cron when the first of ``self`` (or of all) is due."""

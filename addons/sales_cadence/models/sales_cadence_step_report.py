@@ -3,8 +3,9 @@ from odoo import fields, models, tools
 
 class SalesCadenceStepReport(models.Model):
     """How each step of each cadence does: how many leads reached it, what
-    its messages became (sent, delivered, bounced), how many leads replied
-    after it (their last step before the reply), done and skipped."""
+    its messages became (sent, delivered, opened, clicked, bounced), how
+    many leads replied after it (their last step before the reply), done
+    and skipped."""
 
     _name = "sales.cadence.step.report"
     _description = "Cadence Step Report"
@@ -22,9 +23,13 @@ class SalesCadenceStepReport(models.Model):
     sent_count = fields.Integer("Sent", readonly=True)
     delivered_count = fields.Integer("Delivered", readonly=True)
     bounced_count = fields.Integer("Bounced", readonly=True)
+    opened_count = fields.Integer("Opened", readonly=True)
+    clicked_count = fields.Integer("Clicked", readonly=True)
     replied_count = fields.Integer("Replied", readonly=True)
     sent_rate = fields.Float(readonly=True, aggregator="avg")
     bounce_rate = fields.Float(readonly=True, aggregator="avg")
+    open_rate = fields.Float(readonly=True, aggregator="avg", help="Of the e-mails sent.")
+    click_rate = fields.Float(readonly=True, aggregator="avg", help="Of the messages sent.")
     reply_rate = fields.Float(readonly=True, aggregator="avg")
 
     def init(self):
@@ -48,6 +53,12 @@ class SalesCadenceStepReport(models.Model):
                            ) AS sent_count,
                            count(*) FILTER (WHERE dispatch.state = 'delivered') AS delivered_count,
                            count(*) FILTER (WHERE dispatch.state = 'bounced') AS bounced_count,
+                           count(*) FILTER (
+                               WHERE dispatch.state IN ('sent', 'delivered', 'bounced')
+                                 AND dispatch.channel = 'email'
+                           ) AS email_sent_count,
+                           count(dispatch.date_opened) AS opened_count,
+                           count(dispatch.date_clicked) AS clicked_count,
                            count(*) FILTER (WHERE task.id IN (SELECT task_id FROM replies)) AS replied_count
                       FROM sales_cadence_task task
                       LEFT JOIN followup_dispatch dispatch ON dispatch.id = task.dispatch_id
@@ -65,9 +76,13 @@ class SalesCadenceStepReport(models.Model):
                        counts.sent_count,
                        counts.delivered_count,
                        counts.bounced_count,
+                       counts.opened_count,
+                       counts.clicked_count,
                        counts.replied_count,
                        counts.sent_count::float / counts.task_count AS sent_rate,
                        counts.bounced_count::float / NULLIF(counts.sent_count, 0) AS bounce_rate,
+                       counts.opened_count::float / NULLIF(counts.email_sent_count, 0) AS open_rate,
+                       counts.clicked_count::float / NULLIF(counts.sent_count, 0) AS click_rate,
                        counts.replied_count::float / counts.task_count AS reply_rate
                   FROM counts
                   JOIN sales_cadence_step step ON step.id = counts.step_id

@@ -41,32 +41,54 @@ class SalesCadenceTask(models.Model):
     )
     dispatch_state = fields.Selection(related="dispatch_id.state", string="Message Status")
     activity_ids = fields.One2many("mail.activity", "cadence_task_id", string="Activities")
+    date_late = fields.Datetime(
+        "Late From",
+        compute="_compute_date_late",
+        store=True,
+        index=True,
+        help="When the step reached the salesperson, plus the late duration of its type, its team or "
+        "its salesperson. Empty: never late.",
+    )
     is_late = fields.Boolean("Late", compute="_compute_is_late", search="_search_is_late")
+    was_late = fields.Boolean(
+        "Finished Late", compute="_compute_was_late", store=True, help="Done or skipped after it was late."
+    )
 
-    @api.depends("state", "date_assigned", "step_type_id.late_minutes")
+    @api.depends("date_assigned", "step_type_id", "user_id")
+    def _compute_date_late(self):
+        # the deadline is set when the step reaches its user: a late duration
+        # changed later applies to the next steps, not to those already given
+        manual = self.filtered(
+            lambda t: t.date_assigned and t.step_type_id and not t.step_type_id.is_automatic
+        )
+        minutes = self.env["sales.cadence.late.rule"]._late_minutes(manual)
+        for task in self:
+            late_after = minutes.get(task)
+            task.date_late = task.date_assigned + timedelta(minutes=late_after) if late_after else False
+
+    @api.depends("state", "date_late")
     def _compute_is_late(self):
         now = fields.Datetime.now()
         for task in self:
-            minutes = task.step_type_id.late_minutes
-            task.is_late = bool(
-                task.state == "to_do" and minutes and task.date_assigned + timedelta(minutes=minutes) < now
-            )
+            task.is_late = bool(task.state == "to_do" and task.date_late and task.date_late < now)
 
     def _search_is_late(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Unsupported search on Late."))
         now = fields.Datetime.now()
-        late_ids = []
-        for step_type in self.env["sales.cadence.step.type"].search([("late_minutes", ">", 0)]):
-            late_ids += self._search(
-                [
-                    ("state", "=", "to_do"),
-                    ("step_type_id", "=", step_type.id),
-                    ("date_assigned", "<", now - timedelta(minutes=step_type.late_minutes)),
-                ]
+        if (operator == "=") == value:
+            return [("state", "=", "to_do"), ("date_late", "<", now)]
+        return ["|", "|", ("state", "!=", "to_do"), ("date_late", "=", False), ("date_late", ">=", now)]
+
+    @api.depends("state", "date_done", "date_late")
+    def _compute_was_late(self):
+        for task in self:
+            task.was_late = bool(
+                task.state in ("done", "skipped")
+                and task.date_late
+                and task.date_done
+                and task.date_done > task.date_late
             )
-        positive = (operator == "=") == value
-        return [("id", "in" if positive else "not in", late_ids)]
 
     # ------------------------------------------------------------
     # STARTING A STEP
@@ -201,6 +223,11 @@ class SalesCadenceTask(models.Model):
         if event == "bounced":
             self._on_bounce(dispatches, by_id)
             return
+        if event in ("sent", "opened", "clicked"):
+            self._count_engagement(dispatches, event)
+        if event == "clicked":
+            clicked = self.browse([by_id[d.origin_id].id for d in dispatches if d.origin_id in by_id])
+            self.env["sales.cadence.workflow"]._run("link_clicked", clicked.lead_id, clicked.enrollment_id)
         if event not in ("sent", "skipped", "failed"):
             return
         reasons = dict(dispatches._fields["reason"]._description_selection(self.env))
@@ -221,6 +248,26 @@ class SalesCadenceTask(models.Model):
         for (state, when, note), outcome_tasks in by_outcome.items():
             outcome_tasks._finish(state, note=note, when=when)
         self._apply_rules("unsubscribe", unsubscribed.enrollment_id, self.env._("The lead unsubscribed."))
+
+    @api.model
+    def _followup_track_engagement(self, dispatches):
+        """The cadences that say so follow the opening and the clicks of their
+        automatic messages: they count for the lead's engagement score."""
+        tasks = self.browse(dispatches.mapped("origin_id")).exists()
+        tracked = {task.id for task in tasks if task.cadence_id.is_tracked}
+        return {dispatch: dispatch.origin_id in tracked for dispatch in dispatches}
+
+    @api.model
+    def _count_engagement(self, dispatches, event):
+        """Each message sent, opened or clicked counts for its lead's score."""
+        counts = defaultdict(lambda: defaultdict(int))
+        for dispatch in dispatches.filtered(lambda d: d.res_model == "crm.lead"):
+            if event == "opened" and dispatch.channel != "email":
+                continue
+            counts[f"{dispatch.channel}_{event}"][dispatch.res_id] += 1
+        Lead = self.env["crm.lead"].sudo()
+        for engagement_event, by_lead in counts.items():
+            Lead.browse(list(by_lead)).exists()._engagement_add(engagement_event, dict(by_lead))
 
     @api.model
     def _followup_unsubscribe_urls(self, dispatches):
@@ -282,6 +329,7 @@ class SalesCadenceTask(models.Model):
     def _apply_rules(self, event, enrollments, note):
         if not enrollments:
             return
+        self.env["sales.cadence.workflow"]._run(event, enrollments.lead_id, enrollments)
         for enrollment, step_types in (
             self.env["sales.cadence.rule"]._skipped_types(event, enrollments).items()
         ):

@@ -2,3 +2,9 @@ from . import test_cadence
 from . import test_tour
 from . import test_webhook
 from . import test_unsubscribe
+from . import test_domain
+from . import test_late_rule
+from . import test_user_report
+from . import test_engagement
+from . import test_workflow
+from . import test_daily_cap

@@ -76,6 +76,8 @@ class CadenceCase(TransactionCase):
             }
         )
         cls.step_intro, cls.step_call, cls.step_follow_up = cls.cadence.step_ids.sorted("sequence")
+        # the demo's workflows act on every lead: the tests make their own
+        cls.env["sales.cadence.workflow"].search([]).active = False
         cls.Dispatch = cls.env["followup.dispatch"]
         cls.Enrollment = cls.env["sales.cadence.enrollment"]
 
