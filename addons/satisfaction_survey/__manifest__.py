@@ -2,7 +2,7 @@
     "name": "Satisfaction Survey Campaigns",
     "summary": "Ask every customer, once and at the right moment, how the job went: "
     "surveys after work orders and field jobs, reminders, mute periods, alerts, NPS and CSAT",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Marketing/Surveys",
     "website": "https://github.com/customer-followup/customer-followup",
     "author": "Customer Follow-up Team",

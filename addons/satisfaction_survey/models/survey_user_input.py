@@ -1,11 +1,6 @@
-import hashlib
-import hmac
-import json
 import logging
 import threading
-from datetime import timedelta
 
-import requests
 from markupsafe import Markup
 
 from odoo import api, fields, models, tools
@@ -14,9 +9,6 @@ _logger = logging.getLogger(__name__)
 
 NPS_CATEGORIES = [("promoter", "Promoter"), ("passive", "Passive"), ("detractor", "Detractor")]
 NPS_POINTS = {"promoter": 100, "passive": 0, "detractor": -100}
-WEBHOOK_STATES = [("pending", "To Send"), ("sent", "Sent"), ("failed", "Failed")]
-WEBHOOK_TIMEOUT = 5
-WEBHOOK_RETRY_DELAYS = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2)]
 CRON_XMLID = "satisfaction_survey.ir_cron_satisfaction_answers"
 
 
@@ -66,10 +58,14 @@ class SurveyUserInput(models.Model):
     satisfaction_state = fields.Selection(
         [("to_process", "To Process"), ("processed", "Processed")], readonly=True, index="btree_not_null"
     )
-    webhook_state = fields.Selection(WEBHOOK_STATES, readonly=True, index="btree_not_null")
-    webhook_attempt_count = fields.Integer("Webhook Attempts", readonly=True)
-    webhook_error = fields.Text(readonly=True)
-    date_webhook = fields.Datetime("Webhook Next Try", readonly=True)
+    # posted by the outbox's webhook queue, which retries and keeps the failure
+    webhook_id = fields.Many2one(
+        "followup.webhook", string="Webhook Call", readonly=True, index="btree_not_null"
+    )
+    webhook_state = fields.Selection(related="webhook_id.state", string="Webhook Status")
+    webhook_attempt_count = fields.Integer(related="webhook_id.attempt_count", string="Webhook Attempts")
+    webhook_error = fields.Text(related="webhook_id.error_message", string="Webhook Error")
+    date_webhook = fields.Datetime(related="webhook_id.date_next", string="Webhook Next Try")
 
     @api.depends("satisfaction_res_model", "satisfaction_res_id")
     def _compute_satisfaction_res_name(self):
@@ -122,10 +118,7 @@ class SurveyUserInput(models.Model):
         )
 
     def action_retry_webhook(self):
-        self.filtered("campaign_id.webhook_url").write(
-            {"webhook_state": "pending", "date_webhook": fields.Datetime.now(), "webhook_attempt_count": 0}
-        )
-        self._satisfaction_wake_cron()
+        self.webhook_id.sudo().action_retry()
 
     # ------------------------------------------------------------
     # COMPLETION: processed by a cron, never in the survey's request
@@ -157,7 +150,7 @@ class SurveyUserInput(models.Model):
     @api.model
     def _cron_process_answers(self, batch_size=200, auto_commit=None):
         """Read the results of completed answers, alert, share positive
-        feedback, then post what is due to the campaigns' webhooks."""
+        feedback, and queue their webhook calls."""
         if auto_commit is None:
             auto_commit = not getattr(threading.current_thread(), "testing", False)
         answers = self.sudo().search(
@@ -173,7 +166,6 @@ class SurveyUserInput(models.Model):
         self.env["ir.cron"]._notify_progress(done=len(answers), remaining=0)
         if auto_commit:
             self.env.cr.commit()  # pylint: disable=invalid-commit
-        self._satisfaction_post_webhooks(auto_commit=auto_commit)
         if len(answers) == batch_size:
             self._satisfaction_wake_cron()
 
@@ -190,13 +182,7 @@ class SurveyUserInput(models.Model):
             and self.satisfaction_score >= campaign.positive_threshold
         ):
             self._satisfaction_share_positive()
-        self.write(
-            {
-                "satisfaction_state": "processed",
-                "webhook_state": "pending" if campaign.webhook_url else False,
-                "date_webhook": fields.Datetime.now() if campaign.webhook_url else False,
-            }
-        )
+        self.write({"satisfaction_state": "processed", "webhook_id": self._satisfaction_queue_webhook().id})
 
     def _satisfaction_results(self):
         """The answer's score, comment, warnings and requests, by the roles of its questions."""
@@ -354,68 +340,26 @@ class SurveyUserInput(models.Model):
             ],
         }
 
-    @api.model
-    def _satisfaction_signature(self, secret, body):
-        return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-    @api.model
-    def _satisfaction_post_webhooks(self, limit=100, auto_commit=False):
-        """Post the due answers to their campaign's webhook, with a timeout;
-        a failure is recorded and tried again later, with a growing delay."""
-        now = fields.Datetime.now()
-        answers = self.sudo().search(
-            [("webhook_state", "=", "pending"), ("date_webhook", "<=", now)],
-            limit=limit,
-            order="date_webhook, id",
-        )
-        timeout = float(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("satisfaction_survey.webhook_timeout", WEBHOOK_TIMEOUT)
-        )
-        for answer in answers:
-            answer._satisfaction_post_webhook(timeout)
-            if auto_commit:
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-        retry = self.sudo().search([("webhook_state", "=", "pending")], order="date_webhook", limit=1)
-        if retry:
-            self._satisfaction_wake_cron(at=max(retry.date_webhook, fields.Datetime.now()))
-
-    def _satisfaction_post_webhook(self, timeout):
+    def _satisfaction_queue_webhook(self):
+        """The campaign's webhook call for this completed answer, posted
+        after this transaction by the outbox's webhook queue, signed with
+        the campaign's secret."""
         self.ensure_one()
         campaign = self.campaign_id
-        body = json.dumps(self._satisfaction_payload(), sort_keys=True).encode()
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": "Odoo satisfaction_survey",
-            "X-Satisfaction-Event": "survey.completed",
-            "X-Satisfaction-Signature": self._satisfaction_signature(
-                campaign.sudo().webhook_secret or "", body
-            ),
-        }
-        attempts = self.webhook_attempt_count + 1
-        try:
-            response = requests.post(campaign.webhook_url, data=body, headers=headers, timeout=timeout)
-            response.raise_for_status()
-        except requests.RequestException as error:
-            final = attempts > len(WEBHOOK_RETRY_DELAYS)
-            _logger.info("Webhook of survey answer %s failed (attempt %s): %s", self.id, attempts, error)
-            self.write(
+        if not campaign.webhook_url:
+            return self.env["followup.webhook"]
+        return self.env["followup.webhook"]._queue(
+            [
                 {
-                    "webhook_state": "failed" if final else "pending",
-                    "webhook_attempt_count": attempts,
-                    "webhook_error": str(error),
-                    "date_webhook": False
-                    if final
-                    else fields.Datetime.now() + WEBHOOK_RETRY_DELAYS[attempts - 1],
+                    "name": "survey.completed",
+                    "company_id": campaign.company_id.id,
+                    "url": campaign.webhook_url,
+                    "secret": campaign.sudo().webhook_secret,
+                    "res_model": self._name,
+                    "res_id": self.id,
+                    "origin_model": campaign._name,
+                    "origin_id": campaign.id,
+                    "body": self._satisfaction_payload(),
                 }
-            )
-            return
-        self.write(
-            {
-                "webhook_state": "sent",
-                "webhook_attempt_count": attempts,
-                "webhook_error": False,
-                "date_webhook": False,
-            }
+            ]
         )

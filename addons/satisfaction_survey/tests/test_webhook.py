@@ -59,6 +59,7 @@ class TestWebhook(SatisfactionCase):
     def _run_cron(self, when):
         with freeze_time(when):
             self.env["survey.user_input"]._cron_process_answers(auto_commit=False)
+            self.env["followup.webhook"]._cron_post_due(auto_commit=False)
 
     def test_completed_answer_is_posted_signed(self):
         job, answer = self._completed_answer()
@@ -67,7 +68,7 @@ class TestWebhook(SatisfactionCase):
         self.assertEqual(len(self.server.received), 1)
         headers, body = self.server.received[0]
         expected = hmac.new(self.campaign.webhook_secret.encode(), body, hashlib.sha256).hexdigest()
-        self.assertEqual(headers["X-Satisfaction-Signature"], f"sha256={expected}")
+        self.assertEqual(headers["X-Followup-Signature"], f"sha256={expected}")
         payload = json.loads(body)
         self.assertEqual(payload["event"], "survey.completed")
         self.assertEqual(payload["answer_id"], answer.id)
@@ -84,10 +85,10 @@ class TestWebhook(SatisfactionCase):
         self._run_cron(NOW)
         headers, body = self.server.received[0]
         expected = hmac.new(self.campaign.webhook_secret.encode(), body, hashlib.sha256).hexdigest()
-        self.assertEqual(headers["X-Satisfaction-Signature"], f"sha256={expected}")
+        self.assertEqual(headers["X-Followup-Signature"], f"sha256={expected}")
 
     def test_timeout_is_recorded_and_retried(self):
-        self.env["ir.config_parameter"].set_param("satisfaction_survey.webhook_timeout", "0.2")
+        self.env["ir.config_parameter"].set_param("customer_followup.webhook_timeout", "0.2")
         self.server.delay = 1
         _job, answer = self._completed_answer()
         self._run_cron(NOW)
