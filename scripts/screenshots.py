@@ -34,6 +34,13 @@ SCREENS = [
     ("sales_cadence/my_steps.png", "/odoo/action-sales_cadence.sales_cadence_task_action"),
     ("sales_cadence/enrollments.png", "/odoo/action-sales_cadence.sales_cadence_enrollment_action"),
     ("sales_cadence/activities.png", "/odoo/action-crm.crm_lead_action_pipeline?view_type=activity"),
+    ("sales_cadence/workflows.png", "/odoo/action-sales_cadence.sales_cadence_workflow_action"),
+    ("sales_cadence/steps_report.png", "/odoo/action-sales_cadence.sales_cadence_step_report_action"),
+    (
+        "sales_cadence/steps_per_salesperson.png",
+        "/odoo/action-sales_cadence.sales_cadence_user_report_action?view_type=pivot",
+    ),
+    ("customer_followup/webhook_calls.png", "/odoo/action-customer_followup.followup_webhook_action"),
 ]
 # (addon/file, list to open, the row to click, what the form shows when it is
 # ready, then optionally a tab to open)
@@ -99,6 +106,25 @@ FORMS = [
         "/odoo/action-sales_cadence.sales_cadence_enrollment_action",
         ".o_data_row td[name=lead_id]",
         ".o_form_view .o_field_widget[name=task_ids] .o_data_row",
+    ),
+    (
+        "sales_cadence/workflow.png",
+        "/odoo/action-sales_cadence.sales_cadence_workflow_action",
+        ".o_data_row td[name=name]",
+        ".o_form_view .o_field_widget[name=action_ids] .o_data_row",
+    ),
+    (
+        "sales_cadence/lead_engagement.png",
+        "/odoo/action-crm.crm_lead_all_leads",
+        ".o_data_row:has(td[name=engagement_score]:not(:text-is('0'))) td[name=name]",
+        ".o_form_view .o_notebook",
+        ".o_notebook a[name=engagement]",
+    ),
+    (
+        "sales_cadence/sending_domain.png",
+        "/odoo/action-sales_cadence.sales_cadence_domain_action",
+        ".o_data_row td[name=name]",
+        ".o_form_view .o_field_widget[name=record_ids] .o_data_row",
     ),
     (
         "satisfaction_survey/answer.png",
