@@ -34,7 +34,9 @@ class Bench:
                 "name": "Bench introduction",
                 "model_id": model_id,
                 "subject": "A quick question, {{ object.contact_name or object.name }}",
-                "body_html": "<p>Hello <t t-out='object.partner_id.name'/>, would a call help?</p>",
+                # a link: the cadence tracks it (and the opening), base.automation does not
+                "body_html": "<p>Hello <t t-out='object.partner_id.name'/>, would a call help? "
+                "<a href='https://example.com/book'>Book one</a></p>",
                 "email_from": "sales@example.com",
                 "partner_to": "{{ object.partner_id.id }}",
             }

@@ -116,7 +116,7 @@ FORMS = [
     (
         "sales_cadence/lead_engagement.png",
         "/odoo/action-crm.crm_lead_all_leads",
-        ".o_data_row:has(td[name=engagement_score]:not(:text-is('0'))) td[name=name]",
+        ".o_data_row:has(td:text('Design Software')) td[name=name]",
         ".o_form_view .o_notebook",
         ".o_notebook a[name=engagement]",
     ),
@@ -168,6 +168,8 @@ def main():
             page.wait_for_selector(ready)
             if tab:
                 page.click(tab[0])
+                # the tab's content, not the top of the form
+                page.locator(".o_notebook").first.evaluate("notebook => notebook.scrollIntoView()")
             page.wait_for_timeout(1500)
             shoot(page, out, name)
         browser.close()

@@ -44,7 +44,10 @@ class SalesCadenceWorkflow(models.Model):
         "company's standard workflow for the same trigger. Empty: standard workflow.",
     )
     kind = fields.Selection(
-        [("standard", "Standard"), ("advanced", "Advanced")], compute="_compute_kind", store=True
+        [("standard", "Standard"), ("advanced", "Advanced")],
+        string="Scope",
+        compute="_compute_kind",
+        store=True,
     )
     trigger = fields.Selection(TRIGGERS, required=True)
     stage_id = fields.Many2one(

@@ -86,7 +86,16 @@ class SalesCadenceWorkflowAction(models.Model):
                 "activity": action.activity_summary or action.activity_type_id.name,
                 "webhook": action.webhook_url,
             }.get(action.action_type)
-            action.description = f"{action._type_label()}: {target}" if target else action._type_label()
+            action.description = (
+                self.env._("%(action)s: %(target)s", action=action._type_label(), target=target)
+                if target
+                else action._type_label()
+            )
+
+    @api.depends("description")
+    def _compute_display_name(self):
+        for action in self:
+            action.display_name = action.description
 
     def _type_label(self):
         return dict(self._fields["action_type"]._description_selection(self.env)).get(self.action_type, "")
