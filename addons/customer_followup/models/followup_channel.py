@@ -147,12 +147,16 @@ class FollowupChannel(models.AbstractModel):
         creating one never fetches the page."""
         if not vals_list:
             return iter(())
+        # the same few links in every message of a batch: each is looked up once
+        keys = [(vals["url"], vals.get("label") or "") for vals in vals_list]
+        unique = list(dict.fromkeys(keys))
         trackers = (
             self.env["link.tracker"]
             .sudo()
-            .search_or_create([{**vals, "title": vals.get("label") or vals["url"]} for vals in vals_list])
+            .search_or_create([{"url": url, "label": label, "title": label or url} for url, label in unique])
         )
-        return iter(trackers)
+        by_key = dict(zip(unique, trackers, strict=True))
+        return iter([by_key[key] for key in keys])
 
     @api.model
     def _track_html(self, bodies):

@@ -1,34 +1,17 @@
 import hashlib
 import hmac
 import json
-import threading
-import time
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from freezegun import freeze_time
 
 from odoo.tests import tagged
 
+from odoo.addons.customer_followup.tests.webhook_receiver import start_receiver
+
 from .common import SatisfactionCase
 
 NOW = datetime(2026, 11, 24, 15, 0)
-
-
-class Receiver(BaseHTTPRequestHandler):
-    """A webhook receiver on 127.0.0.1 that records what it gets and
-    answers with the status (or the delay) the test chose."""
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.received.append((dict(self.headers), body))
-        if self.server.delay:
-            time.sleep(self.server.delay)
-        self.send_response(self.server.status)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
 
 
 @tagged("post_install", "-at_install")
@@ -36,12 +19,8 @@ class TestWebhook(SatisfactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-        cls.server.received, cls.server.status, cls.server.delay = [], 200, 0
-        threading.Thread(target=cls.server.serve_forever, daemon=True).start()
-        cls.addClassCleanup(cls.server.server_close)
-        cls.addClassCleanup(cls.server.shutdown)
-        cls.campaign.webhook_url = f"http://127.0.0.1:{cls.server.server_address[1]}/hook"
+        cls.server = start_receiver(cls)
+        cls.campaign.webhook_url = cls.receiver_url
 
     def setUp(self):
         super().setUp()
