@@ -179,7 +179,9 @@ class SalesCadenceEnrollment(models.Model):
         )
         tasks -= skipped
         tasks.filtered(lambda t: t.state == "planned")._plan_messages()
-        tasks.filtered(lambda t: t.state == "to_do")._schedule_activities()
+        manual = tasks.filtered(lambda t: t.state == "to_do")
+        manual._prefill_emails()
+        manual._schedule_activities()
 
     def _assignee(self):
         self.ensure_one()

@@ -41,6 +41,11 @@ class SalesCadenceTask(models.Model):
     )
     dispatch_state = fields.Selection(related="dispatch_id.state", string="Message Status")
     activity_ids = fields.One2many("mail.activity", "cadence_task_id", string="Activities")
+    code = fields.Selection(related="step_type_id.code")
+    # a manual e-mail, written (from the step's template) and sent by the salesperson
+    email_subject = fields.Char("Subject")
+    email_body = fields.Html("E-mail")
+    email_user_id = fields.Many2one("res.users", string="Sent By", readonly=True)
     date_late = fields.Datetime(
         "Late From",
         compute="_compute_date_late",
@@ -122,6 +127,64 @@ class SalesCadenceTask(models.Model):
         by_task = {dispatch.origin_id: dispatch for dispatch in dispatches}
         write_rows(self, {task: {"dispatch_id": by_task[task.id].id} for task in self if task.id in by_task})
         self.invalidate_recordset(["dispatch_id"])
+
+    def _prefill_emails(self):
+        """The manual e-mails start from their step's template, rendered for
+        their lead, in batch per template: the salesperson edits, then sends."""
+        for template, tasks in (
+            self.filtered(lambda t: t.code == "manual_email" and t.step_id.mail_template_id)
+            .grouped(lambda task: task.step_id.mail_template_id)
+            .items()
+        ):
+            lead_ids = tasks.lead_id.ids
+            subjects = template._render_field("subject", lead_ids, compute_lang=True)
+            bodies = template._render_field("body_html", lead_ids, compute_lang=True)
+            for task in tasks:
+                task.write(
+                    {"email_subject": subjects[task.lead_id.id], "email_body": bodies[task.lead_id.id]}
+                )
+
+    def action_send_email(self):
+        """Send the manual e-mail as written, through the outbox: the
+        cadence's send policy applies to it as to the automatic ones (working
+        hours, the daily cap of e-mails, automatic and manual together), and
+        it leaves from the salesperson's address; the step is done once it
+        left."""
+        for task in self:
+            if task.state != "to_do" or task.code != "manual_email":
+                raise UserError(self.env._("Only a manual e-mail step still to do can be sent."))
+            if not task.email_subject or not task.email_body:
+                raise UserError(self.env._("Write the subject and the text of the e-mail first."))
+        template = self.env.ref("sales_cadence.mail_template_cadence_manual")
+        dispatches = self.env["followup.dispatch"]._plan(
+            [
+                {
+                    "channel": "email",
+                    "mail_template_id": template.id,
+                    "partner_id": task.lead_id.partner_id.id,
+                    "res_model": self._name,
+                    "res_id": task.id,
+                    "origin_model": self._name,
+                    "origin_id": task.id,
+                    "occurrence": f"step:{task.step_id.id}",
+                    "company_id": task.cadence_id.company_id.id,
+                    "policy_id": (
+                        task.cadence_id.policy_id or task.cadence_id.company_id.followup_policy_id
+                    ).id,
+                    "date_planned": fields.Datetime.now(),
+                    "idempotency_key": f"cadence:{task.enrollment_id.id}:{task.step_id.id}:{task.id}:manual",
+                }
+                for task in self
+            ]
+        )
+        by_task = {dispatch.origin_id: dispatch for dispatch in dispatches}
+        for task in self:
+            task.write(
+                {"state": "planned", "email_user_id": self.env.uid, "dispatch_id": by_task[task.id].id}
+            )
+        self.activity_ids.sudo().with_context(sales_cadence_withdraw=True).unlink()
+        dispatches._schedule_wakeup()
+        return True
 
     def _schedule_activities(self):
         """Manual steps reach their salesperson as activities on the lead."""
@@ -250,6 +313,13 @@ class SalesCadenceTask(models.Model):
         self._apply_rules("unsubscribe", unsubscribed.enrollment_id, self.env._("The lead unsubscribed."))
 
     @api.model
+    def _followup_message_records(self, dispatches):
+        """Every e-mail of a cadence, manual ones included, shows on its lead."""
+        tasks = self.browse(dispatches.mapped("origin_id")).exists()
+        leads = {task.id: task.lead_id for task in tasks}
+        return {dispatch: leads[dispatch.origin_id] for dispatch in dispatches if dispatch.origin_id in leads}
+
+    @api.model
     def _followup_track_engagement(self, dispatches):
         """The cadences that say so follow the opening and the clicks of their
         automatic messages: they count for the lead's engagement score."""
@@ -260,11 +330,12 @@ class SalesCadenceTask(models.Model):
     @api.model
     def _count_engagement(self, dispatches, event):
         """Each message sent, opened or clicked counts for its lead's score."""
+        leads = {task.id: task.lead_id.id for task in self.browse(dispatches.mapped("origin_id")).exists()}
         counts = defaultdict(lambda: defaultdict(int))
-        for dispatch in dispatches.filtered(lambda d: d.res_model == "crm.lead"):
+        for dispatch in dispatches.filtered(lambda d: d.origin_id in leads):
             if event == "opened" and dispatch.channel != "email":
                 continue
-            counts[f"{dispatch.channel}_{event}"][dispatch.res_id] += 1
+            counts[f"{dispatch.channel}_{event}"][leads[dispatch.origin_id]] += 1
         Lead = self.env["crm.lead"].sudo()
         for engagement_event, by_lead in counts.items():
             Lead.browse(list(by_lead)).exists()._engagement_add(engagement_event, dict(by_lead))

@@ -8,3 +8,4 @@ from . import test_user_report
 from . import test_engagement
 from . import test_workflow
 from . import test_daily_cap
+from . import test_manual_email
