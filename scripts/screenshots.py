@@ -116,7 +116,7 @@ FORMS = [
     (
         "sales_cadence/lead_engagement.png",
         "/odoo/action-crm.crm_lead_all_leads",
-        ".o_data_row:has(td:text('Design Software')) td[name=name]",
+        ".o_data_row:has(td[name=name]:text-is('Design Software')) td[name=name]",
         ".o_form_view .o_notebook",
         ".o_notebook a[name=engagement]",
     ),

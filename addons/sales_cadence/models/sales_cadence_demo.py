@@ -88,10 +88,11 @@ class SalesCadence(models.Model):
             dispatch.mail_mail_id._postprocess_sent_message(success_pids=dispatch.partner_id.ids)
         # engagement: the first lead opens and clicks (its score reaches the
         # "engaged" workflow's threshold), the second opens and calls in
-        delivered = dispatches.filtered(lambda d: d.state in ("sent", "delivered"))
+        # (in French, as the demo's users: the notes and activities they leave stay so)
+        delivered = dispatches.filtered(lambda d: d.state in ("sent", "delivered")).with_context(lang="fr_CA")
         delivered[:2]._track_engagement("opened")
         delivered[:1]._track_engagement("clicked")
-        leads[1:2].action_log_inbound_call()
+        leads[1:2].with_context(lang="fr_CA").action_log_inbound_call()
         # the discovery call is due now for the first three: one done, one skipped, one to do
         enrollments[:3].write({"date_next": fields.Datetime.now()})
         enrollments[:3]._start_steps()
