@@ -21,12 +21,12 @@ SMS_FR = (
     "Je vous ai écrit au sujet de {{ object.name }} : un bon moment pour en parler ?"
 )
 WORKFLOWS_FR = {
-    "demo_workflow_engaged": "Lead engagé : appeler aujourd'hui",
+    "demo_workflow_engaged": "Piste engagée : appeler aujourd'hui",
     "demo_workflow_reply": "Réponse : qualifier et répondre",
 }
 ACTIONS_FR = {
-    "demo_workflow_engaged_activity": "Lead engagé : appeler aujourd'hui",
-    "demo_workflow_reply_activity": "Répondre au lead",
+    "demo_workflow_engaged_activity": "Piste engagée : appeler aujourd'hui",
+    "demo_workflow_reply_activity": "Donner suite à la réponse de la piste",
 }
 STEPS_FR = {
     "demo_step_1": "Courriel de présentation",
@@ -49,7 +49,9 @@ class SalesCadence(models.Model):
         if not cadence or cadence.enrollment_ids:
             return
         self.env["res.lang"]._activate_lang("fr_CA")
-        cadence.update_field_translations("name", {"fr_CA": "Nouveaux leads entrants"})
+        # the addon's French now, not after its install: the demo writes notes with it
+        self.env["ir.module.module"]._load_module_terms(["sales_cadence"], ["fr_CA"])
+        cadence.update_field_translations("name", {"fr_CA": "Nouvelles pistes entrantes"})
         cadence.policy_id.update_field_translations("name", {"fr_CA": "Prospection : 200 courriels par jour"})
         for xmlid, (subject, body) in DEMO_FR.items():
             template = self.env.ref(f"sales_cadence.{xmlid}")
