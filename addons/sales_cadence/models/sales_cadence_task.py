@@ -139,10 +139,14 @@ class SalesCadenceTask(models.Model):
             lead_ids = tasks.lead_id.ids
             subjects = template._render_field("subject", lead_ids, compute_lang=True)
             bodies = template._render_field("body_html", lead_ids, compute_lang=True)
-            for task in tasks:
-                task.write(
-                    {"email_subject": subjects[task.lead_id.id], "email_body": bodies[task.lead_id.id]}
-                )
+            # one UPDATE for the batch: the cron starts hundreds of steps at once
+            write_rows(
+                tasks,
+                {
+                    task: {"email_subject": subjects[task.lead_id.id], "email_body": bodies[task.lead_id.id]}
+                    for task in tasks
+                },
+            )
 
     def action_send_email(self):
         """Send the manual e-mail as written, through the outbox: the
