@@ -122,6 +122,8 @@ class FollowupRule(models.Model):
         if self.with_context(active_test=False).search_count([], limit=1):
             return
         self.env["res.lang"]._activate_lang("fr_CA")
+        # the addon's French now, not after its install: the demo writes messages with it
+        self.env["ir.module.module"]._load_module_terms(["customer_followup"], ["fr_CA"])
         for model, trigger, channel, name, subject, body_en, body_fr, options in DEMO_RULES:
             if model not in self.env:
                 continue
@@ -141,7 +143,8 @@ class FollowupRule(models.Model):
             rule = self.create({**vals, **extra})
             rule.update_field_translations("name", {"fr_CA": DEMO_NAMES_FR[name]})
         self._demo_locations()
-        self._demo_outbox()
+        # the demo runs what the crons run, in the language of the crons' user
+        self.with_context(lang=self.env.ref("base.user_admin").lang)._demo_outbox()
 
     @api.model
     def _demo_template(self, model_id, channel, name, subject, bodies):
@@ -215,11 +218,15 @@ class FollowupRule(models.Model):
             if rule.channel == "sms":
                 customers[-2].write({"mobile": "12", "phone": "12"})
             else:
-                self.env["mail.blacklist"].sudo()._add(customers[-2].email, message="Asked to stop")
+                self.env["mail.blacklist"].sudo()._add(
+                    customers[-2].email, message=self.env._("Asked to stop")
+                )
+            # planned an hour ago, as the rule would have on the records' creation
+            occurrence = f"created@{(now - timedelta(hours=1)).isoformat()}"
             rule._plan(
                 records,
                 {
-                    record: (now - timedelta(hours=1), "demo", f"demo:{rule.id}:{record.id}")
+                    record: (now - timedelta(hours=1), occurrence, f"demo:{rule.id}:{record.id}")
                     for record in records
                 },
             )
@@ -237,16 +244,20 @@ class FollowupRule(models.Model):
         most delivered, one bounced, one failed for good."""
         if not dispatches:
             return
-        delivered, bounced, failed = dispatches[1:-2], dispatches[-2:-1], dispatches[-1:]
-        for dispatch in delivered | bounced:
+        queued, delivered, bounced, failed = (
+            dispatches[:1],
+            dispatches[1:-2],
+            dispatches[-2:-1],
+            dispatches[-1:],
+        )
+        for dispatch in queued:
+            # accepted, not delivered yet: the demo server's crons do not try
+            # it against a mail server or an SMS provider the demo has not
             if dispatch.channel == "email":
-                dispatch.mail_mail_id.write({"state": "sent"})
-                dispatch.mail_mail_id._postprocess_sent_message(success_pids=dispatch.partner_id.ids)
+                dispatch.mail_mail_id.scheduled_date = fields.Datetime.now() + timedelta(days=1)
             else:
                 dispatch.sms_id._update_sms_state_and_trackers("pending")
-                self.env["sms.tracker"].sudo().search(
-                    [("sms_uuid", "=", dispatch.sms_id.uuid)]
-                )._action_update_from_sms_state("sent")
+        (delivered | bounced)._demo_delivered()
         for dispatch in bounced:
             notification = dispatch.mail_message_id.notification_ids[:1]
             notification.write(
@@ -331,6 +342,23 @@ DEMO_DUNNING_CUSTOMERS = [
 ]
 
 
+class FollowupDispatch(models.Model):
+    _inherit = "followup.dispatch"
+
+    def _demo_delivered(self):
+        """What Odoo's mail queue and the SMS provider report once these
+        sent messages reached their recipients."""
+        for dispatch in self.filtered(lambda d: d.state == "sent"):
+            if dispatch.channel == "email":
+                dispatch.mail_mail_id.write({"state": "sent"})
+                dispatch.mail_mail_id._postprocess_sent_message(success_pids=dispatch.partner_id.ids)
+            else:
+                dispatch.sms_id._update_sms_state_and_trackers("pending")
+                self.env["sms.tracker"].sudo().search(
+                    [("sms_uuid", "=", dispatch.sms_id.uuid)]
+                )._action_update_from_sms_state("sent")
+
+
 class FollowupDunningPlan(models.Model):
     _inherit = "followup.dunning.plan"
 
@@ -346,7 +374,15 @@ class FollowupDunningPlan(models.Model):
         if self.with_context(active_test=False).search_count([], limit=1) or not journal:
             return
         self.env["res.lang"]._activate_lang("fr_CA")
+        # the addon's French now, not after its install: the demo writes messages with it
+        self.env["ir.module.module"]._load_module_terms(["customer_followup"], ["fr_CA"])
         admin = self.env.ref("base.user_admin")
+        # the demo runs what the cron runs, in the language of the cron's user
+        self.with_context(lang=admin.lang)._demo_plan(journal, admin)
+
+    @api.model
+    def _demo_plan(self, journal, admin):
+        company = journal.company_id
         template = self.env.ref("customer_followup.mail_template_dunning_reminder")
         plan = self.create(
             {
@@ -400,6 +436,7 @@ class FollowupDunningPlan(models.Model):
         )
         dispatches.write({"ignore_send_window": True})
         dispatches._process()
+        dispatches._demo_delivered()
 
     @api.model
     def _demo_invoices(self, journal):

@@ -29,11 +29,11 @@ ACTIONS_FR = {
     "demo_workflow_reply_activity": "Donner suite à la réponse de la piste",
 }
 STEPS_FR = {
-    "demo_step_1": "Courriel de présentation",
+    "demo_step_1": "E-mail de présentation",
     "demo_step_2": "Appel de découverte",
     "demo_step_3": "Relance par SMS",
-    "demo_step_4": "Courriel personnel avec une étude de cas",
-    "demo_step_5": "Courriel de suivi",
+    "demo_step_4": "E-mail personnel avec une étude de cas",
+    "demo_step_5": "E-mail de suivi",
     "demo_step_6": "Dernier appel avant de clore",
 }
 
@@ -52,7 +52,7 @@ class SalesCadence(models.Model):
         # the addon's French now, not after its install: the demo writes notes with it
         self.env["ir.module.module"]._load_module_terms(["sales_cadence"], ["fr_CA"])
         cadence.update_field_translations("name", {"fr_CA": "Nouvelles pistes entrantes"})
-        cadence.policy_id.update_field_translations("name", {"fr_CA": "Prospection : 200 courriels par jour"})
+        cadence.policy_id.update_field_translations("name", {"fr_CA": "Prospection : 200 e-mails par jour"})
         for xmlid, (subject, body) in DEMO_FR.items():
             template = self.env.ref(f"sales_cadence.{xmlid}")
             template.update_field_translations("subject", {"fr_CA": subject})
@@ -68,6 +68,11 @@ class SalesCadence(models.Model):
             self.env.ref(f"sales_cadence.{xmlid}").update_field_translations(
                 "activity_summary", {"fr_CA": summary}
             )
+        # the demo runs what the crons and the salesperson do, in the salesperson's language
+        self.with_context(lang=self.env.ref("base.user_admin").lang)._demo_enrollments(cadence)
+
+    @api.model
+    def _demo_enrollments(self, cadence):
         leads = self.env["crm.lead"].search(
             [("type", "=", "lead"), ("email_from", "!=", False)], order="id", limit=5
         )
@@ -84,22 +89,18 @@ class SalesCadence(models.Model):
         dispatches = enrollments.task_ids.dispatch_id
         dispatches.write({"ignore_send_window": True, "date_earliest": fields.Datetime.now()})
         dispatches._process()
-        for dispatch in dispatches.filtered(lambda d: d.state == "sent"):
-            # what Odoo's mail queue reports once the e-mail left
-            dispatch.mail_mail_id.write({"state": "sent"})
-            dispatch.mail_mail_id._postprocess_sent_message(success_pids=dispatch.partner_id.ids)
+        dispatches._demo_delivered()
         # engagement: the first lead opens and clicks (its score reaches the
         # "engaged" workflow's threshold), the second opens and calls in
-        # (in French, as the demo's users: the notes and activities they leave stay so)
-        delivered = dispatches.filtered(lambda d: d.state in ("sent", "delivered")).with_context(lang="fr_CA")
+        delivered = dispatches.filtered(lambda d: d.state in ("sent", "delivered"))
         delivered[:2]._track_engagement("opened")
         delivered[:1]._track_engagement("clicked")
-        leads[1:2].with_context(lang="fr_CA").action_log_inbound_call()
+        leads[1:2].action_log_inbound_call()
         # the discovery call is due now for the first three: one done, one skipped, one to do
         enrollments[:3].write({"date_next": fields.Datetime.now()})
         enrollments[:3]._start_steps()
         calls = enrollments[:3].task_ids.filtered(lambda t: t.state == "to_do")
-        calls[:1]._finish("done", note="Interested: demo next week.")
+        calls[:1]._finish("done", note=self.env._("Interested: demo next week."))
         calls[1:2]._finish("skipped", reason=self.env.ref("sales_cadence.skip_reason_not_reachable"))
         enrollments[3].action_pause()
         enrollments[4].action_stop()

@@ -2,13 +2,14 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
-# (score, comment, clean, cross-sell request, referral) of the demo answers
+# (score, comment, clean, cross-sell request, referral) of the demo answers,
+# written in French as the demo's customers would
 DEMO_ANSWERS = [
-    (10, "Fast, clean and friendly. Thank you!", "yes", False, False),
-    (9, "Very professional team.", "yes", False, "neighbour@example.com"),
-    (8, False, "yes", "A quote for the gutters, please.", False),
-    (7, "Good work, a bit late.", "yes", False, False),
-    (3, "Two hours late and dust everywhere.", "no", False, False),
+    (10, "Rapide, propre et aimable. Merci !", "yes", False, False),
+    (9, "Équipe très professionnelle.", "yes", False, "voisin@example.com"),
+    (8, False, "yes", "Une soumission pour les gouttières, s'il vous plaît.", False),
+    (7, "Bon travail, un peu en retard.", "yes", False, False),
+    (3, "Deux heures de retard et de la poussière partout.", "no", False, False),
 ]
 
 
@@ -29,6 +30,8 @@ class SatisfactionCampaign(models.Model):
         if not (done and renovations and construction):
             return
         self.env["res.lang"]._activate_lang("fr_CA")
+        # the addon's French now, not after its install: the demo writes messages with it
+        self.env["ir.module.module"]._load_module_terms(["satisfaction_survey"], ["fr_CA"])
         call_back = self.env["project.task.type"].create(
             {"name": "Done, call back", "sequence": 25, "project_ids": [fields.Command.link(renovations.id)]}
         )
@@ -56,7 +59,12 @@ class SatisfactionCampaign(models.Model):
                 ]
             }
         )
-        self._demo_answers(campaign, renovations, done)
+        for rule, project in zip(campaign.rule_ids, renovations | construction, strict=True):
+            rule.update_field_translations("name", {"fr_CA": project.with_context(lang="fr_CA").name})
+        # the demo runs what the crons run, in the language of the crons' user
+        self.with_context(lang=self.env.ref("base.user_admin").lang)._demo_answers(
+            campaign, renovations, done
+        )
 
     @api.model
     def _demo_answers(self, campaign, project, done):
@@ -86,13 +94,13 @@ class SatisfactionCampaign(models.Model):
                 for index, (name, customer) in enumerate(
                     zip(
                         [
-                            "Kitchen cabinets",
-                            "Bathroom tiles",
-                            "Roof inspection",
-                            "Window replacement",
-                            "Basement insulation",
-                            "Deck repair",
-                            "Second visit: deck repair",
+                            "Armoires de cuisine",
+                            "Carrelage de la salle de bain",
+                            "Inspection de la toiture",
+                            "Remplacement des fenêtres",
+                            "Isolation du sous-sol",
+                            "Réparation de la terrasse",
+                            "Deuxième visite : réparation de la terrasse",
                         ],
                         [*customers, customers[-1]],
                         strict=True,
@@ -105,10 +113,7 @@ class SatisfactionCampaign(models.Model):
         invitations = Dispatch.search([("origin_model", "=", self._name), ("origin_id", "=", campaign.id)])
         invitations.write({"date_earliest": fields.Datetime.now(), "ignore_send_window": True})
         invitations._process()  # the last job's customer had a survey minutes ago: muted
-        for invitation in invitations.filtered(lambda d: d.state == "sent"):
-            # what Odoo's mail queue reports once the e-mail left
-            invitation.mail_mail_id.write({"state": "sent"})
-            invitation.mail_mail_id._postprocess_sent_message(success_pids=invitation.partner_id.ids)
+        invitations._demo_delivered()
         answers = self.env["survey.user_input"].search(
             [
                 ("campaign_id", "=", campaign.id),
