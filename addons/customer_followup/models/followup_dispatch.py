@@ -771,6 +771,10 @@ class FollowupDispatch(models.Model):
             [("mail_message_id", "in", list(by_message)), ("state", "in", (*SENT_STATES, "failed"))]
         )
         outcomes, events = {}, defaultdict(self.sudo)
+        # Odoo's format_failure_reason() gives the English label: the user's language here
+        failure_labels = dict(
+            self.env["mail.notification"]._fields["failure_type"]._description_selection(self.env)
+        )
         for dispatch in dispatches:
             notification = by_message[dispatch.mail_message_id.id]
             state = NOTIFICATION_STATES.get(notification.notification_status)
@@ -781,6 +785,7 @@ class FollowupDispatch(models.Model):
                     "delivery_failed",
                     notification.failure_reason
                     or notification.mail_mail_id.failure_reason
+                    or failure_labels.get(notification.failure_type)
                     or notification.format_failure_reason(),
                     failure_type=notification.failure_type or "unknown",
                     attempted=False,
