@@ -12,8 +12,9 @@ from ..tools.smtp import pipelining_session, send_pipelined
 
 _logger = logging.getLogger(__name__)
 
-# E-mails read and built together, then sent one by one.
-DELIVERY_CHUNK = 250
+# E-mails read and built together, then sent one by one: Odoo's queue hands
+# over up to its batch size (1,000 by default) per run, in one chunk.
+DELIVERY_CHUNK = 1000
 
 
 class FollowupChannelEmail(models.AbstractModel):
