@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class AccountMove(models.Model):
@@ -21,6 +21,7 @@ class AccountMove(models.Model):
         string="Dunning Actions", compute="_compute_followup_dunning_action_count"
     )
 
+    @api.depends_context("uid")
     def _compute_followup_dunning_action_count(self):
         counts = {}
         actions = self.env["followup.dunning.action"].search_fetch(

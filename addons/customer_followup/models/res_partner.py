@@ -44,6 +44,7 @@ class ResPartner(models.Model):
         string="Dunning Actions", compute="_compute_followup_dunning_action_count"
     )
 
+    @api.depends_context("uid")
     def _compute_followup_dunning_action_count(self):
         counts = dict(
             self.env["followup.dunning.action"]._read_group(
@@ -52,6 +53,37 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.followup_dunning_action_count = counts.get(partner.commercial_partner_id, 0)
+
+    followup_dunning_todo_count = fields.Integer(
+        string="Dunning Actions to Do",
+        compute="_compute_followup_dunning_todo_count",
+        help="The manual dunning actions of this customer waiting for you.",
+    )
+
+    @api.depends_context("uid")
+    def _compute_followup_dunning_todo_count(self):
+        counts = dict(
+            self.env["followup.dunning.action"]._read_group(
+                self._followup_dunning_todo_domain(self.commercial_partner_id), ["partner_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.followup_dunning_todo_count = counts.get(partner.commercial_partner_id, 0)
+
+    def _followup_dunning_todo_domain(self, partners):
+        return [
+            ("partner_id", "in", partners.ids),
+            ("state", "=", "to_do"),
+            ("is_automatic", "=", False),
+            ("user_id", "=", self.env.uid),
+        ]
+
+    def action_open_followup_dunning_todo(self):
+        """The customer's manual dunning actions waiting for the current
+        user, to validate or ignore from the customer."""
+        action = self.action_open_followup_dunning_actions()
+        action["domain"] = self._followup_dunning_todo_domain(self.commercial_partner_id)
+        return action
 
     def action_open_followup_dunning_actions(self):
         self.ensure_one()

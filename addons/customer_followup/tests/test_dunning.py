@@ -330,6 +330,19 @@ class TestDunningManualSteps(DunningCase):
             call.with_user(admin).action_validate()
         self.assertIn(call, self.env["followup.dunning.action"].with_user(self.collector).search([]))
 
+    def test_the_customer_shows_its_responsible_what_waits_for_them(self):
+        _dunning, call = self.reach_the_call()
+        admin = self.env.ref("base.user_admin")
+        self.assertEqual(self.customer.with_user(self.collector).followup_dunning_todo_count, 1)
+        self.assertEqual(self.customer.with_user(admin).followup_dunning_todo_count, 0)
+        action = self.customer.with_user(self.collector).action_open_followup_dunning_todo()
+        self.assertEqual(
+            self.env[action["res_model"]].with_user(self.collector).search(action["domain"]), call
+        )
+        call.with_user(self.collector).action_validate()
+        self.customer.invalidate_recordset(["followup_dunning_todo_count"])
+        self.assertEqual(self.customer.with_user(self.collector).followup_dunning_todo_count, 0)
+
 
 @tagged("post_install", "-at_install")
 class TestDunningStopsAndHolds(DunningCase):
