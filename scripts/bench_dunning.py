@@ -17,6 +17,7 @@ from bench_common import measure, report
 
 import odoo
 from odoo import SUPERUSER_ID, Command, api, fields
+from odoo.tools import SQL
 
 CHUNK = 500
 
@@ -90,6 +91,75 @@ class Bench:
             self.customers |= customers
             env.cr.commit()
             env.invalidate_all()
+
+    def grow_by_copy(self, count):
+        """Customers up to ``count``, made through the ORM, with invoices
+        copied in SQL from the first customer's posted ones: the same moves
+        and lines, each with its customer and its own number. Posting
+        through the ORM makes about three customers a second (an hour for
+        10,000); the dunning reads the copies as it reads any invoice."""
+        env = self.env
+        model = self.customers[:1]
+        templates = env["account.move"].search(
+            [("partner_id", "=", model.id), ("move_type", "=", "out_invoice"), ("state", "=", "posted")]
+        )
+        env.flush_all()
+        move_columns = self._columns("account_move", {"id", "partner_id", "commercial_partner_id", "name"})
+        line_columns = self._columns("account_move_line", {"id", "move_id", "partner_id", "move_name"})
+        for start in range(len(self.customers), count, CHUNK):
+            stop = min(start + CHUNK, count)
+            customers = env["res.partner"].create(
+                [
+                    {"name": f"Customer {index}", "email": f"customer{index}@example.com", "is_company": True}
+                    for index in range(start, stop)
+                ]
+            )
+            env.flush_all()
+            for template in templates:
+                env.cr.execute(
+                    SQL(
+                        """
+                        INSERT INTO account_move (%(columns)s, partner_id, commercial_partner_id, name)
+                        SELECT %(source)s, customer.id, customer.id, 'BENCH/' || customer.id || '/' || move.id
+                          FROM account_move move, unnest(%(customers)s) AS customer(id)
+                         WHERE move.id = %(template)s
+                     RETURNING id, partner_id, name
+                        """,
+                        columns=SQL(", ").join(map(SQL.identifier, move_columns)),
+                        source=SQL(", ").join(SQL.identifier("move", c) for c in move_columns),
+                        customers=customers.ids,
+                        template=template.id,
+                    )
+                )
+                copies = env.cr.fetchall()
+                env.cr.execute(
+                    SQL(
+                        """
+                        INSERT INTO account_move_line (%(columns)s, move_id, partner_id, move_name)
+                        SELECT %(source)s, copy.id, copy.partner_id, copy.name
+                          FROM account_move_line line,
+                               unnest(%(ids)s, %(partners)s, %(names)s) AS copy(id, partner_id, name)
+                         WHERE line.move_id = %(template)s
+                        """,
+                        columns=SQL(", ").join(map(SQL.identifier, line_columns)),
+                        source=SQL(", ").join(SQL.identifier("line", c) for c in line_columns),
+                        ids=[row[0] for row in copies],
+                        partners=[row[1] for row in copies],
+                        names=[row[2] for row in copies],
+                        template=template.id,
+                    )
+                )
+            self.customers |= customers
+            env.cr.commit()
+            env.invalidate_all()
+
+    def _columns(self, table, overridden):
+        self.env.cr.execute(
+            """SELECT column_name FROM information_schema.columns
+                WHERE table_name = %s ORDER BY ordinal_position""",
+            [table],
+        )
+        return [name for (name,) in self.env.cr.fetchall() if name not in overridden]
 
     def measure(self, run):
         return measure(self.env, run)
@@ -175,7 +245,7 @@ def main():
         report("ratio OCA/dunning seconds per customer", f"{oca[0] / ours[0]:.1f}")
 
         bench.reset_dunning()
-        bench.grow_to(args.customers)
+        bench.grow_by_copy(args.customers)
         customers = len(bench.customers)
         invoices = env["account.move"].search_count(
             [("move_type", "=", "out_invoice"), ("state", "=", "posted")]
