@@ -203,3 +203,42 @@ class TestWorkflowWebhook(CadenceCase):
         expected = hmac.new(action.webhook_secret.encode(), body, hashlib.sha256).hexdigest()
         self.assertEqual(headers["X-Followup-Signature"], f"sha256={expected}")
         self.assertEqual(call.state, "sent")
+
+    def test_sales_managers_see_and_send_again_the_workflows_calls_only(self):
+        workflow = self.env["sales.cadence.workflow"].create(
+            {
+                "name": "Tell the dialer",
+                "trigger": "reply",
+                "action_ids": [Command.create({"action_type": "webhook", "webhook_url": self.receiver_url})],
+            }
+        )
+        lead = self._leads(1)
+        lead.message_post(body="Hello", message_type="email", author_id=lead.partner_id.id)
+        ours = self.env["followup.webhook"].search([("origin_model", "=", workflow.action_ids._name)])
+        other = self.env["followup.webhook"]._queue(
+            [
+                {
+                    "name": "survey.answer",
+                    "url": self.receiver_url,
+                    "secret": "s",
+                    "body": {},
+                    "origin_model": "satisfaction.campaign",
+                }
+            ]
+        )
+        sales_manager = new_test_user(
+            self.env, login="cadence_webhook_manager", groups="sales_team.group_sale_manager"
+        )
+        calls = self.env["followup.webhook"].with_user(sales_manager).search([])
+        self.assertTrue(ours and ours <= calls)
+        self.assertNotIn(other, calls)
+        self.assertEqual(set(calls.mapped("origin_model")), {"sales.cadence.workflow.action"})
+        ours.state = "failed"
+        ours.with_user(sales_manager).action_retry()
+        self.assertEqual(ours.state, "pending")
+        both = new_test_user(
+            self.env,
+            login="cadence_webhook_both",
+            groups="sales_team.group_sale_manager,customer_followup.group_followup_manager",
+        )
+        self.assertLessEqual(ours | other, self.env["followup.webhook"].with_user(both).search([]))
