@@ -348,15 +348,15 @@ class FollowupDispatch(models.Model):
     def _demo_delivered(self):
         """What Odoo's mail queue and the SMS provider report once these
         sent messages reached their recipients."""
-        for dispatch in self.filtered(lambda d: d.state == "sent"):
-            if dispatch.channel == "email":
-                dispatch.mail_mail_id.write({"state": "sent"})
-                dispatch.mail_mail_id._postprocess_sent_message(success_pids=dispatch.partner_id.ids)
-            else:
-                dispatch.sms_id._update_sms_state_and_trackers("pending")
-                self.env["sms.tracker"].sudo().search(
-                    [("sms_uuid", "=", dispatch.sms_id.uuid)]
-                )._action_update_from_sms_state("sent")
+        sent = self.filtered(lambda d: d.state == "sent")
+        emails = sent.filtered(lambda d: d.channel == "email")
+        emails.mail_mail_id.write({"state": "sent"})
+        emails.mail_mail_id._postprocess_sent_message(success_pids=emails.partner_id.ids)
+        sms = (sent - emails).sms_id
+        sms._update_sms_state_and_trackers("pending")
+        self.env["sms.tracker"].sudo().search(
+            [("sms_uuid", "in", sms.mapped("uuid"))]
+        )._action_update_from_sms_state("sent")
 
 
 class FollowupDunningPlan(models.Model):

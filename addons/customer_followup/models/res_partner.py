@@ -43,6 +43,11 @@ class ResPartner(models.Model):
     followup_dunning_action_count = fields.Integer(
         string="Dunning Actions", compute="_compute_followup_dunning_action_count"
     )
+    followup_dunning_todo_count = fields.Integer(
+        string="Dunning Actions to Do",
+        compute="_compute_followup_dunning_todo_count",
+        help="The manual dunning actions of this customer waiting for you.",
+    )
 
     @api.depends_context("uid")
     def _compute_followup_dunning_action_count(self):
@@ -53,12 +58,6 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.followup_dunning_action_count = counts.get(partner.commercial_partner_id, 0)
-
-    followup_dunning_todo_count = fields.Integer(
-        string="Dunning Actions to Do",
-        compute="_compute_followup_dunning_todo_count",
-        help="The manual dunning actions of this customer waiting for you.",
-    )
 
     @api.depends_context("uid")
     def _compute_followup_dunning_todo_count(self):
