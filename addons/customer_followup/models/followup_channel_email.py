@@ -8,7 +8,10 @@ from odoo import Command, api, fields, models, modules
 from odoo.tools import split_every
 from odoo.tools.mail import append_content_to_html
 
+from odoo.addons.mail.models.mail_message import _image_dataurl
+
 from ..tools.smtp import pipelining_session, send_pipelined
+from .bulk_write import write_rows
 
 _logger = logging.getLogger(__name__)
 
@@ -110,7 +113,7 @@ class FollowupChannelEmail(models.AbstractModel):
             return outcomes
         # the chatter messages first, then their e-mails: created through
         # mail.mail, each body would be sanitized once more for its cache
-        messages = self.env["mail.message"].sudo().create(message_vals)
+        messages = self._create_messages(message_vals)
         mails = (
             self.env["mail.mail"]
             .sudo()
@@ -145,6 +148,28 @@ class FollowupChannelEmail(models.AbstractModel):
             )
         self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
         return outcomes
+
+    @api.model
+    def _create_messages(self, message_vals):
+        """The chatter messages, their bodies sanitized once: created with
+        them, each would be sanitized twice (for its column and its cache).
+        A body with embedded images goes through ``mail.message.create``,
+        which turns them into attachments."""
+        Message = self.env["mail.message"].sudo()
+        bodies = [
+            vals.pop("body") if not _image_dataurl.search(vals.get("body") or "") else None
+            for vals in message_vals
+        ]
+        messages = Message.create(message_vals)
+        write_rows(
+            messages,
+            {
+                message: {"body": body}
+                for message, body in zip(messages, bodies, strict=True)
+                if body is not None
+            },
+        )
+        return messages
 
     @api.model
     def _reply_tos(self, dispatches, shown_on):

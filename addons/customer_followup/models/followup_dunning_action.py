@@ -450,10 +450,11 @@ class FollowupDunningAction(models.Model):
         """At send time: nothing is sent for paid invoices or a held dunning."""
         actions = self.browse(dispatches.mapped("origin_id")).exists()
         listed = actions.dunning_id._listed_lines()
+        by_id = {action.id: action for action in actions}  # keeps the batch's prefetch
         outcomes = {}
         for dispatch in dispatches:
-            action = self.browse(dispatch.origin_id)
-            if action not in actions or action.state == "cancelled":
+            action = by_id.get(dispatch.origin_id)
+            if not action or action.state == "cancelled":
                 outcomes[dispatch] = ("cancelled_by_user", False)
             elif not listed.get(action.dunning_id):
                 outcomes[dispatch] = ("invoice_paid", False)

@@ -7,8 +7,40 @@ from odoo.tools import safe_eval
 from odoo.tools.rendering_tools import parse_inline_template
 
 
+def _remembered(function):
+    """``function``, which gives the same result for the same arguments,
+    computed once per set of arguments (called directly when one of them
+    cannot be a key)."""
+    results = {}
+
+    def remembered(*args, **kwargs):
+        try:
+            key = (args, tuple(sorted(kwargs.items())))
+            hash(key)
+        except TypeError:
+            return function(*args, **kwargs)
+        if key not in results:
+            results[key] = function(*args, **kwargs)
+        return results[key]
+
+    return remembered
+
+
 class MailTemplate(models.Model):
     _inherit = "mail.template"
+
+    @api.model
+    def _followup_batch_eval_context(self, add_context=None):
+        """Odoo's evaluation context, made once for a batch, whose date and
+        amount formatters remember what they wrote: the invoices of a batch
+        share their dates and amounts, and each call would look the
+        language up again (a dunning e-mail formats a dozen of them)."""
+        variables = self._render_eval_context()
+        for name in ("format_date", "format_amount"):
+            variables[name] = _remembered(variables[name])
+        if add_context:
+            variables.update(**add_context)
+        return variables
 
     @api.model
     def _render_template_qweb(self, template_src, model, res_ids, add_context=None, options=None):
@@ -26,9 +58,7 @@ class MailTemplate(models.Model):
             return super()._render_template_qweb(
                 template_src, model, res_ids, add_context=add_context, options=options
             )
-        variables = self._render_eval_context()
-        if add_context:
-            variables.update(**add_context)
+        variables = self._followup_batch_eval_context(add_context)
         options = dict(options or {})
         if (
             not self._unrestricted_rendering
@@ -72,9 +102,7 @@ class MailTemplate(models.Model):
             return super()._render_template_inline_template(
                 template_txt, model, res_ids, add_context=add_context, options=options
             )
-        variables = self._render_eval_context()
-        if add_context:
-            variables.update(**add_context)
+        variables = self._followup_batch_eval_context(add_context)
         safe_eval.check_values(variables)
         instructions = [
             (
