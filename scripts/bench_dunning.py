@@ -20,6 +20,28 @@ from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.tools import SQL
 
 CHUNK = 500
+# what differs between the copies of an invoice, see Bench._copied
+COPIED_DATES = {"date", "invoice_date", "invoice_date_due", "date_maturity"}
+COPIED_AMOUNTS = {
+    "amount_untaxed",
+    "amount_tax",
+    "amount_total",
+    "amount_residual",
+    "amount_untaxed_signed",
+    "amount_untaxed_in_currency_signed",
+    "amount_tax_signed",
+    "amount_total_signed",
+    "amount_total_in_currency_signed",
+    "amount_residual_signed",
+    "debit",
+    "credit",
+    "balance",
+    "amount_currency",
+    "amount_residual_currency",
+    "price_unit",
+    "price_subtotal",
+    "price_total",
+}
 
 
 class Bench:
@@ -95,7 +117,8 @@ class Bench:
     def grow_by_copy(self, count):
         """Customers up to ``count``, made through the ORM, with invoices
         copied in SQL from the first customer's posted ones: the same moves
-        and lines, each with its customer and its own number. Posting
+        and lines, each with its customer, its own number, and its own
+        dates and amounts. Posting
         through the ORM makes about three customers a second (an hour for
         10,000); the dunning reads the copies as it reads any invoice."""
         env = self.env
@@ -126,7 +149,7 @@ class Bench:
                      RETURNING id, partner_id, name
                         """,
                         columns=SQL(", ").join(map(SQL.identifier, move_columns)),
-                        source=SQL(", ").join(SQL.identifier("move", c) for c in move_columns),
+                        source=SQL(", ").join(self._copied("move", c, "customer") for c in move_columns),
                         customers=customers.ids,
                         template=template.id,
                     )
@@ -142,7 +165,7 @@ class Bench:
                          WHERE line.move_id = %(template)s
                         """,
                         columns=SQL(", ").join(map(SQL.identifier, line_columns)),
-                        source=SQL(", ").join(SQL.identifier("line", c) for c in line_columns),
+                        source=SQL(", ").join(self._copied("line", c, "copy") for c in line_columns),
                         ids=[row[0] for row in copies],
                         partners=[row[1] for row in copies],
                         names=[row[2] for row in copies],
@@ -152,6 +175,21 @@ class Bench:
             self.customers |= customers
             env.cr.commit()
             env.invalidate_all()
+
+    def _copied(self, alias, column, customer):
+        """The copy of ``alias.column`` for the customer whose id is in
+        ``customer``'s column: dates earlier by up to 29 days and amounts
+        larger by up to 99.6 %, by customer, so that the e-mails of a batch
+        list different dates and amounts, as real ones do. Each amount of a
+        move is scaled by the same factor, rounded alike: the copies
+        balance."""
+        customer_id = SQL.identifier(customer, "partner_id" if customer == "copy" else "id")
+        source = SQL.identifier(alias, column)
+        if column in COPIED_DATES:
+            return SQL("%s - mod(%s, 30)", source, customer_id)
+        if column in COPIED_AMOUNTS:
+            return SQL("ROUND(%s * (1 + mod(%s, 997) / 1000.0), 2)", source, customer_id)
+        return source
 
     def _columns(self, table, overridden):
         self.env.cr.execute(

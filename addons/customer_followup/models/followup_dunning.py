@@ -149,20 +149,23 @@ class FollowupDunning(models.Model):
         # read once for all: the per-customer recordsets below prefetch only themselves
         lines.move_id.mapped("move_type")
         lines.currency_id.mapped("name")
-        by_key = defaultdict(lambda: self.env["account.move.line"])
+        references = {dunning: dunning.reference_line_id.id for dunning in self}
+        by_key = defaultdict(list)
         for line in lines:
-            by_key[line.partner_id.id, line.company_id.id] |= line
-        result = {}
-        for dunning in self:
-            open_lines = by_key[dunning.partner_id.id, dunning.company_id.id]
-            result[dunning] = open_lines.filtered(
-                lambda line, dunning=dunning: (
-                    line.move_id.move_type == "out_refund"
+            by_key[line.partner_id.id, line.company_id.id].append(line)
+        Line = self.env["account.move.line"].sudo(False)
+        return {
+            dunning: Line.browse(
+                [
+                    line.id
+                    for line in by_key[dunning.partner_id.id, dunning.company_id.id]
+                    if line.move_id.move_type == "out_refund"
                     or line.date_maturity <= today
-                    or line == dunning.reference_line_id
-                )
-            ).sudo(False)
-        return result
+                    or line.id == references[dunning]
+                ]
+            ).with_prefetch(lines._prefetch_ids)
+            for dunning in self
+        }
 
     @api.model
     def _references(self):

@@ -449,14 +449,15 @@ class FollowupDunningAction(models.Model):
     def _followup_check_dispatches(self, dispatches):
         """At send time: nothing is sent for paid invoices or a held dunning."""
         actions = self.browse(dispatches.mapped("origin_id")).exists()
-        listed = actions.dunning_id._listed_lines()
+        # the dunnings' open invoices, read once for the batch: the e-mails list them next
+        actions.dunning_id.mapped("line_ids")
         by_id = {action.id: action for action in actions}  # keeps the batch's prefetch
         outcomes = {}
         for dispatch in dispatches:
             action = by_id.get(dispatch.origin_id)
             if not action or action.state == "cancelled":
                 outcomes[dispatch] = ("cancelled_by_user", False)
-            elif not listed.get(action.dunning_id):
+            elif not action.dunning_id.line_ids:
                 outcomes[dispatch] = ("invoice_paid", False)
             elif action.dunning_id.state == "on_hold":
                 outcomes[dispatch] = ("on_hold", action.dunning_id.hold_reason)
