@@ -266,8 +266,8 @@ def report_cycle(bench, args):
     report("dunning cycle: e-mails queued", bench.count_mails("followup.dunning"))
     report("dunning cycle: queries/customer", f"{(plan[1] + send[1]) / customers:.2f}")
 
-    # the same cycle again, its e-mails sent by two cron workers side by
-    # side, as Odoo runs them with --max-cron-threads=2 (its default)
+    # the same cycle again, its e-mails sent by two send workers side by
+    # side: Settings > Send Workers at 2, with Odoo's two cron threads
     bench.reset_dunning()
     plan = bench.measure(lambda: env["followup.dunning"]._cron_run(auto_commit=False))
     seconds, queries, sent = run_workers(args, 2)
