@@ -449,8 +449,10 @@ class FollowupDunningAction(models.Model):
     def _followup_check_dispatches(self, dispatches):
         """At send time: nothing is sent for paid invoices or a held dunning."""
         actions = self.browse(dispatches.mapped("origin_id")).exists()
-        # the dunnings' open invoices, read once for the batch: the e-mails list them next
-        actions.dunning_id.mapped("line_ids")
+        # the dunnings' open invoices, read afresh once for the batch: the e-mails list them next
+        dunnings = actions.dunning_id
+        dunnings.invalidate_recordset(["line_ids", "amount_due", "amount_summary"])
+        dunnings.mapped("line_ids")
         by_id = {action.id: action for action in actions}  # keeps the batch's prefetch
         outcomes = {}
         for dispatch in dispatches:

@@ -1,3 +1,5 @@
+import functools
+
 from lxml import html
 from markupsafe import Markup
 
@@ -11,17 +13,13 @@ def _remembered(function):
     """``function``, which gives the same result for the same arguments,
     computed once per set of arguments (called directly when one of them
     cannot be a key)."""
-    results = {}
+    cached = functools.cache(function)
 
     def remembered(*args, **kwargs):
         try:
-            key = (args, tuple(sorted(kwargs.items())))
-            hash(key)
-        except TypeError:
+            return cached(*args, **kwargs)
+        except TypeError:  # an argument that cannot be a key
             return function(*args, **kwargs)
-        if key not in results:
-            results[key] = function(*args, **kwargs)
-        return results[key]
 
     return remembered
 

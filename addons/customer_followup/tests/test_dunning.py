@@ -181,6 +181,16 @@ class TestDunningRun(DunningCase):
         self.assertEqual((dispatch.state, dispatch.reason), ("cancelled", "invoice_paid"))
         self.assertEqual(dunning.action_ids.state, "cancelled")
 
+    def test_payment_after_the_invoices_were_shown_still_cancels_at_send_time(self):
+        invoice = self.invoice(DUE)
+        with freeze_time(at(9)):
+            dunning = self.run_dunning()
+            dispatch = dunning.action_ids.dispatch_id
+            self.assertEqual(dunning.line_ids.move_id, invoice, "as the dunning's form shows it")
+            self.pay(invoice)
+            self.send()
+        self.assertEqual((dispatch.state, dispatch.reason), ("cancelled", "invoice_paid"))
+
     def test_partial_payment_keeps_the_invoice_listed_with_what_is_left(self):
         invoice = self.invoice(DUE, 500)
         with freeze_time(at(8)):

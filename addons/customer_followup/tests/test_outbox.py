@@ -40,6 +40,31 @@ class TestOutbox(FollowupCase):
         self.assertIn(message, self.partner.message_ids, "What was sent shows on the record's chatter")
         self.assertEqual(message.notification_ids.res_partner_id, self.partner)
 
+    def test_chatter_copy_is_sanitized_like_any_message(self):
+        self.mail_template.body_html = (
+            '<p style="position: fixed; color: red;">Dear <t t-out="object.name"/>, your order is ready.</p>'
+        )
+        dispatches = self.plan(self.partner | self._partners(1))
+        self.send_due()
+        for dispatch in dispatches:
+            self.assertIn("position: fixed", dispatch.mail_mail_id.body_html, "The e-mail keeps its styles")
+            body = dispatch.mail_message_id.body
+            self.assertIn("your order is ready", body)
+            self.assertIn("color:red", body)
+            self.assertNotIn("position", body, "The chatter copy is sanitized as Odoo sanitizes messages")
+
+    def test_chatter_copy_turns_embedded_images_into_attachments(self):
+        pixel = (
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+        )
+        self.mail_template.body_html = f'<p>Your order <img src="data:image/png;base64,{pixel}"/></p>'
+        dispatch = self.plan()
+        self.send_due()
+        message = dispatch.mail_message_id
+        self.assertNotIn("base64", message.body)
+        self.assertIn("/web/image/", message.body)
+        self.assertEqual(len(message.attachment_ids), 1)
+
     def test_template_attachments_go_with_the_email(self):
         terms = self.env["ir.attachment"].create({"name": "terms.txt", "raw": b"Terms and conditions"})
         self.mail_template.attachment_ids = terms
