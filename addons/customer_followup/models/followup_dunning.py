@@ -4,8 +4,9 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models, modules
-from odoo.tools import SQL, format_amount, split_every
+from odoo.tools import SQL, split_every
 
+from ..tools.formatting import amount_formatter
 from .bulk_write import write_rows
 
 _logger = logging.getLogger(__name__)
@@ -24,6 +25,16 @@ HOLD_REASONS = [
 # The customer documents a dunning chases, and those that lower what is owed.
 INVOICE_TYPES = ("out_invoice", "out_receipt")
 DUNNED_TYPES = ("out_invoice", "out_receipt", "out_refund")
+# what the dunning reads of the due lines it lists
+LISTED_LINE_FIELDS = [
+    "partner_id",
+    "company_id",
+    "move_id",
+    "date_maturity",
+    "currency_id",
+    "amount_residual",
+    "amount_residual_currency",
+]
 
 
 class FollowupDunning(models.Model):
@@ -95,12 +106,13 @@ class FollowupDunning(models.Model):
     @api.depends("partner_id", "company_id")
     def _compute_line_ids(self):
         lines_by_dunning = self._listed_lines()
+        format_amount = amount_formatter(self.env)
         for dunning in self:
             lines = lines_by_dunning.get(dunning, self.env["account.move.line"])
             dunning.line_ids = lines
             dunning.amount_due = sum(lines.mapped("amount_residual"))
             dunning.amount_summary = " + ".join(
-                format_amount(self.env, amount, currency) for currency, amount in dunning._totals(lines)
+                format_amount(amount, currency) for currency, amount in dunning._totals(lines)
             )
 
     @api.model
@@ -134,20 +146,22 @@ class FollowupDunning(models.Model):
         if not self:
             return {}
         today = fields.Date.context_today(self)
+        # what is read of them, in one query each: a line, or an invoice,
+        # read otherwise would fetch its hundred other fields
         lines = (
             self.env["account.move.line"]
             .sudo()
-            .search(
+            .search_fetch(
                 [
                     *self._open_lines_domain(),
                     ("partner_id", "in", self.partner_id.ids),
                     ("company_id", "in", self.company_id.ids),
                 ],
+                LISTED_LINE_FIELDS,
                 order="date_maturity, id",
             )
         )
-        # read once for all: the per-customer recordsets below prefetch only themselves
-        lines.move_id.mapped("move_type")
+        lines.move_id.fetch(["move_type"])
         lines.currency_id.mapped("name")
         references = {dunning: dunning.reference_line_id.id for dunning in self}
         by_key = defaultdict(list)

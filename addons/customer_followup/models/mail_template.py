@@ -8,6 +8,8 @@ from odoo.exceptions import UserError
 from odoo.tools import safe_eval
 from odoo.tools.rendering_tools import parse_inline_template
 
+from ..tools.formatting import amount_formatter
+
 
 def _remembered(function):
     """``function``, which gives the same result for the same arguments,
@@ -29,13 +31,21 @@ class MailTemplate(models.Model):
 
     @api.model
     def _followup_batch_eval_context(self, add_context=None):
-        """Odoo's evaluation context, made once for a batch, whose date and
-        amount formatters remember what they wrote: the invoices of a batch
-        share their dates and amounts, and each call would look the
-        language up again (a dunning e-mail formats a dozen of them)."""
+        """Odoo's evaluation context, made once for a batch, whose date
+        formatter remembers what it wrote (the invoices of a batch share
+        their dates) and whose amount formatter looks each language up once:
+        Odoo's would look it up again for every call, and a dunning e-mail
+        formats a dozen of them."""
         variables = self._render_eval_context()
-        for name in ("format_date", "format_amount"):
-            variables[name] = _remembered(variables[name])
+        variables["format_date"] = _remembered(variables["format_date"])
+        formatters = {}
+
+        def format_amount(amount, currency, lang_code=False):
+            if lang_code not in formatters:
+                formatters[lang_code] = amount_formatter(self.env, lang_code)
+            return formatters[lang_code](amount, currency)
+
+        variables["format_amount"] = format_amount
         if add_context:
             variables.update(**add_context)
         return variables

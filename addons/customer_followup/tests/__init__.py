@@ -10,3 +10,4 @@ from . import test_mime
 from . import test_tour
 from . import test_webhook
 from . import test_dunning
+from . import test_formatting

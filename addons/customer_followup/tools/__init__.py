@@ -1,2 +1,3 @@
 from . import mime
 from . import smtp
+from . import formatting
