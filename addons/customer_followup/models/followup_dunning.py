@@ -147,7 +147,8 @@ class FollowupDunning(models.Model):
             return {}
         today = fields.Date.context_today(self)
         # what is read of them, in one query each: a line, or an invoice,
-        # read otherwise would fetch its hundred other fields
+        # read otherwise would fetch its hundred other fields (the messages
+        # show the invoice's number and date)
         lines = (
             self.env["account.move.line"]
             .sudo()
@@ -161,7 +162,7 @@ class FollowupDunning(models.Model):
                 order="date_maturity, id",
             )
         )
-        lines.move_id.fetch(["move_type"])
+        lines.move_id.fetch(["move_type", "name", "invoice_date"])
         lines.currency_id.mapped("name")
         references = {dunning: dunning.reference_line_id.id for dunning in self}
         by_key = defaultdict(list)

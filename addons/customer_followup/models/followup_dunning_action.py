@@ -68,6 +68,8 @@ class FollowupDunningAction(models.Model):
         "followup.dispatch", string="Outbox Message", readonly=True, ondelete="set null"
     )
     dispatch_state = fields.Selection(related="dispatch_id.state", string="Message Status")
+    # set by the cron from the due lines of the dunning's company only: no
+    # company check, which would read every line again for each action
     move_line_ids = fields.Many2many(
         "account.move.line",
         relation="followup_dunning_action_move_line_rel",
@@ -75,7 +77,6 @@ class FollowupDunningAction(models.Model):
         column2="move_line_id",
         string="Invoices Covered",
         readonly=True,
-        check_company=True,
     )
     move_ids = fields.Many2many("account.move", string="Invoices", compute="_compute_move_ids")
     currency_id = fields.Many2one(related="company_id.currency_id")
