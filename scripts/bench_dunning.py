@@ -217,6 +217,16 @@ class Bench:
         self.plan_dunning()
         self.send_dunning()
 
+    def run_with_workers(self, args, count=2):
+        """The cycle again from the start, its e-mails sent by ``count`` send
+        workers side by side (*Settings > Send Workers*, with as many cron
+        threads): (plan seconds, plan queries, send seconds, send queries,
+        e-mails queued)."""
+        self.reset_dunning()
+        plan_seconds, plan_queries = self.measure(self.plan_dunning)
+        seconds, queries, sent = run_workers(args, count)
+        return plan_seconds, plan_queries, seconds, queries, sent
+
     def reset_dunning(self):
         """Forget the cycle, so that the next run starts it again. TRUNCATE,
         not DELETE: an emptied table keeps its pages, and an autovacuum
@@ -286,16 +296,12 @@ def report_cycle(bench, args):
     report("dunning cycle: e-mails queued", bench.count_mails("followup.dunning"))
     report("dunning cycle: queries/customer", f"{(plan[1] + send[1]) / customers:.2f}")
 
-    # the same cycle again, its e-mails sent by two send workers side by
-    # side: Settings > Send Workers at 2, with Odoo's two cron threads
-    bench.reset_dunning()
-    plan = bench.measure(bench.plan_dunning)
-    seconds, queries, sent = run_workers(args, 2)
-    report("dunning cycle, 2 send workers: plan seconds", f"{plan[0]:.2f}")
+    plan_seconds, plan_queries, seconds, queries, sent = bench.run_with_workers(args)
+    report("dunning cycle, 2 send workers: plan seconds", f"{plan_seconds:.2f}")
     report("dunning cycle, 2 send workers: send seconds", f"{seconds:.2f}")
-    report("dunning cycle, 2 send workers: total seconds", f"{plan[0] + seconds:.2f}")
+    report("dunning cycle, 2 send workers: total seconds", f"{plan_seconds + seconds:.2f}")
     report("dunning cycle, 2 send workers: e-mails queued", sent)
-    report("dunning cycle, 2 send workers: queries/customer", f"{(plan[1] + queries) / customers:.2f}")
+    report("dunning cycle, 2 send workers: queries/customer", f"{(plan_queries + queries) / customers:.2f}")
 
 
 def main():
@@ -335,16 +341,13 @@ def main():
         report("dunning: queries/customer", f"{ours[1] / customers:.2f}")
         report("ratio OCA/dunning seconds per customer", f"{oca[0] / ours[0]:.1f}")
 
-        # the same run again, its e-mails sent by two send workers side by
-        # side, as a 2-core server runs them (Settings > Send Workers at 2)
-        bench.reset_dunning()
-        plan = bench.measure(bench.plan_dunning)
-        seconds, queries, sent = run_workers(args, 2)
-        report("dunning, 2 send workers: seconds", f"{plan[0] + seconds:.2f}")
+        plan_seconds, plan_queries, seconds, queries, sent = bench.run_with_workers(args)
+        total = plan_seconds + seconds
+        report("dunning, 2 send workers: seconds", f"{total:.2f}")
         report("dunning, 2 send workers: e-mails queued", sent)
-        report("dunning, 2 send workers: s/customer", f"{(plan[0] + seconds) / customers:.4f}")
-        report("dunning, 2 send workers: queries/customer", f"{(plan[1] + queries) / customers:.2f}")
-        report("ratio OCA/dunning with 2 send workers", f"{oca[0] / (plan[0] + seconds):.1f}")
+        report("dunning, 2 send workers: s/customer", f"{total / customers:.4f}")
+        report("dunning, 2 send workers: queries/customer", f"{(plan_queries + queries) / customers:.2f}")
+        report("ratio OCA/dunning with 2 send workers", f"{oca[0] / total:.1f}")
 
         report_cycle(bench, args)
 
