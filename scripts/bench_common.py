@@ -1,6 +1,6 @@
 """What the benchmark scripts share: timing a run with its SQL queries,
-printing a figure, the tests' local SMTP server, and send workers side by
-side."""
+printing a figure, the tests' local SMTP server, send workers side by side,
+and a send worker beside a cron that plans."""
 
 import importlib
 import multiprocessing
@@ -73,3 +73,58 @@ def run_workers(args, count):
         sum(queries for _sent, queries, _end in outcomes),
         sum(sent for sent, _queries, _end in outcomes),
     )
+
+
+def send_beside(args, barrier, planned, results):
+    """A send worker in its own process beside a cron that plans, as Odoo's
+    second cron thread runs it: each batch the planning commits is sent as
+    soon as it is there (Odoo's triggers wake the worker at once; here it
+    looks again after 50 ms), until the planning is over and nothing is due."""
+    odoo.tools.config.parse_config(
+        ["-c", args.config, "--addons-path", args.addons_path, "-d", args.database, "--log-level=warn"]
+    )
+    registry = odoo.modules.registry.Registry(args.database)
+    barrier.wait()
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True, "mail_create_nolog": True})
+        queries, sent = cr.sql_log_count, 0
+        while True:
+            last_look = planned.is_set()
+            count = env["followup.dispatch"]._cron_send_due(worker=1, auto_commit=True, max_batches=1000)
+            # a new transaction: the next look sees what the planning committed since
+            cr.commit()
+            sent += count
+            if not count:
+                if last_look:
+                    break
+                time.sleep(0.05)
+        results.put((sent, cr.sql_log_count - queries, time.time()))
+
+
+def run_beside(args, env, plan, workers=1):
+    """Seconds, queries and messages of a cycle run as Odoo runs it with its
+    two cron threads (``max_cron_threads``' default): ``plan()`` here,
+    committing per batch, while a send worker sends beside it. With two
+    send workers (*Settings > Send Workers*), the planning's thread takes
+    the second one once the planning is over."""
+    context = multiprocessing.get_context("spawn")
+    barrier, planned, results = context.Barrier(2), context.Event(), context.Queue()
+    process = context.Process(target=send_beside, args=(args, barrier, planned, results))
+    process.start()
+    env.flush_all()
+    env.invalidate_all()
+    barrier.wait()
+    start, queries = time.time(), odoo.sql_db.sql_counter
+    plan()
+    env.flush_all()
+    env.cr.commit()
+    planned.set()
+    sent = 0
+    if workers > 1:
+        sent = env["followup.dispatch"]._cron_send_due(worker=2, auto_commit=True, max_batches=1000)
+        env.cr.commit()
+    end = time.time()
+    queries = odoo.sql_db.sql_counter - queries
+    beside_sent, beside_queries, beside_end = results.get()
+    process.join()
+    return max(end, beside_end) - start, queries + beside_queries, sent + beside_sent

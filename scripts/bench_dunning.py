@@ -6,14 +6,16 @@ Each customer has ``--invoices`` open invoices, all overdue. First, with
 ``--oca-customers`` customers: OCA's credit control run (its lines, then its
 e-mails, a communication per customer) against the dunning cron then the
 outbox, each up to the e-mails in Odoo's mail queue; the dunning again
-with two send workers. Then the dunning alone with ``--customers``
-customers. Figures are printed as lines of ``name: value``.
+with two send workers after the cron, then as Odoo's two cron threads run
+it, the e-mails sent while the cron plans (by one send worker, then by
+two). Then the dunning alone with ``--customers`` customers, the same
+four ways. Figures are printed as lines of ``name: value``.
 """
 
 import argparse
 from datetime import timedelta
 
-from bench_common import measure, report, run_workers
+from bench_common import measure, report, run_beside, run_workers
 
 import odoo
 from odoo import SUPERUSER_ID, Command, api, fields
@@ -227,6 +229,14 @@ class Bench:
         seconds, queries, sent = run_workers(args, count)
         return plan_seconds, plan_queries, seconds, queries, sent
 
+    def run_as_odoo(self, args, workers):
+        """The cycle again from the start, as Odoo's two cron threads run it:
+        a send worker sends each batch the dunning cron commits while the
+        cron goes on; with two send workers, the second one joins once the
+        cron is done: (seconds, queries, e-mails queued)."""
+        self.reset_dunning()
+        return run_beside(args, self.env, self.plan_dunning, workers)
+
     def reset_dunning(self):
         """Forget the cycle, so that the next run starts it again. TRUNCATE,
         not DELETE: an emptied table keeps its pages, and an autovacuum
@@ -303,6 +313,13 @@ def report_cycle(bench, args):
     report("dunning cycle, 2 send workers: e-mails queued", sent)
     report("dunning cycle, 2 send workers: queries/customer", f"{(plan_queries + queries) / customers:.2f}")
 
+    for workers in (1, 2):
+        seconds, queries, sent = bench.run_as_odoo(args, workers)
+        name = f"dunning cycle, sent while planned, {workers} send worker{'s' if workers > 1 else ''}"
+        report(f"{name}: total seconds", f"{seconds:.2f}")
+        report(f"{name}: e-mails queued", sent)
+        report(f"{name}: queries/customer", f"{queries / customers:.2f}")
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
@@ -348,6 +365,17 @@ def main():
         report("dunning, 2 send workers: s/customer", f"{total / customers:.4f}")
         report("dunning, 2 send workers: queries/customer", f"{(plan_queries + queries) / customers:.2f}")
         report("ratio OCA/dunning with 2 send workers", f"{oca[0] / total:.1f}")
+
+        for workers in (1, 2):
+            seconds, queries, sent = bench.run_as_odoo(args, workers)
+            name = f"dunning, sent while planned, {workers} send worker{'s' if workers > 1 else ''}"
+            report(f"{name}: seconds", f"{seconds:.2f}")
+            report(f"{name}: e-mails queued", sent)
+            report(f"{name}: s/customer", f"{seconds / customers:.4f}")
+            report(f"{name}: queries/customer", f"{queries / customers:.2f}")
+            report(
+                f"ratio OCA/dunning sent while planned, {workers} send worker(s)", f"{oca[0] / seconds:.1f}"
+            )
 
         report_cycle(bench, args)
 

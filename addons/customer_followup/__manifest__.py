@@ -2,7 +2,7 @@
     "name": "Customer Follow-up",
     "summary": "One outbox and one send policy for every customer e-mail and SMS: "
     "consent, working hours, caps, exactly-once delivery",
-    "version": "18.0.1.4.0",
+    "version": "18.0.1.4.1",
     "category": "Marketing",
     "website": "https://github.com/customer-followup/customer-followup",
     "author": "Customer Follow-up Team",

@@ -32,8 +32,10 @@ class FollowupDunningAction(models.Model):
     dunning_id = fields.Many2one(
         "followup.dunning", required=True, readonly=True, index=True, ondelete="cascade"
     )
-    partner_id = fields.Many2one(related="dunning_id.partner_id", string="Customer", store=True, index=True)
-    company_id = fields.Many2one(related="dunning_id.company_id", store=True, index=True)
+    # the dunning's, which never change: written by the cron with the rest of
+    # the row, where a stored related field would cost an UPDATE of the new rows
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True, readonly=True, index=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     step_id = fields.Many2one("followup.dunning.step", readonly=True, ondelete="set null")
     name = fields.Char(required=True, readonly=True)
     action_type = fields.Selection(
@@ -147,6 +149,8 @@ class FollowupDunningAction(models.Model):
                 [
                     {
                         "dunning_id": dunning.id,
+                        "partner_id": dunning.partner_id.id,
+                        "company_id": dunning.company_id.id,
                         "step_id": step.id,
                         "name": self._in_lang(step, dunning, reference).name,
                         "action_type": step.action_type,
