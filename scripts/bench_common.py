@@ -2,6 +2,7 @@
 printing a figure, the tests' local SMTP server, send workers side by side,
 and a send worker beside a cron that plans."""
 
+import contextlib
 import importlib
 import multiprocessing
 import sys
@@ -38,20 +39,26 @@ def load_smtp_server():
     return importlib.import_module("smtp_server")
 
 
-def send_worker(args, worker, barrier, results):
-    """One send worker in its own process, as Odoo runs a cron worker with
-    ``--workers`` and ``--max-cron-threads``: it loads the registry, waits
-    for the others, then sends until nothing is due."""
+@contextlib.contextmanager
+def worker_env(args, barrier):
+    """The environment of a worker in its own process, as Odoo runs a cron
+    worker with ``--workers`` and ``--max-cron-threads``: it loads the
+    registry, then waits for the others."""
     odoo.tools.config.parse_config(
         ["-c", args.config, "--addons-path", args.addons_path, "-d", args.database, "--log-level=warn"]
     )
     registry = odoo.modules.registry.Registry(args.database)
     barrier.wait()
     with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True, "mail_create_nolog": True})
-        queries = cr.sql_log_count
+        yield api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True, "mail_create_nolog": True})
+
+
+def send_worker(args, worker, barrier, results):
+    """One send worker in its own process: it sends until nothing is due."""
+    with worker_env(args, barrier) as env:
+        queries = env.cr.sql_log_count
         sent = env["followup.dispatch"]._cron_send_due(worker=worker, auto_commit=True, max_batches=1000)
-        results.put((sent, cr.sql_log_count - queries, time.time()))
+        results.put((sent, env.cr.sql_log_count - queries, time.time()))
 
 
 def run_workers(args, count):
@@ -80,25 +87,19 @@ def send_beside(args, barrier, planned, results):
     second cron thread runs it: each batch the planning commits is sent as
     soon as it is there (Odoo's triggers wake the worker at once; here it
     looks again after 50 ms), until the planning is over and nothing is due."""
-    odoo.tools.config.parse_config(
-        ["-c", args.config, "--addons-path", args.addons_path, "-d", args.database, "--log-level=warn"]
-    )
-    registry = odoo.modules.registry.Registry(args.database)
-    barrier.wait()
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True, "mail_create_nolog": True})
-        queries, sent = cr.sql_log_count, 0
+    with worker_env(args, barrier) as env:
+        queries, sent = env.cr.sql_log_count, 0
         while True:
             last_look = planned.is_set()
             count = env["followup.dispatch"]._cron_send_due(worker=1, auto_commit=True, max_batches=1000)
             # a new transaction: the next look sees what the planning committed since
-            cr.commit()
+            env.cr.commit()
             sent += count
             if not count:
                 if last_look:
                     break
                 time.sleep(0.05)
-        results.put((sent, cr.sql_log_count - queries, time.time()))
+        results.put((sent, env.cr.sql_log_count - queries, time.time()))
 
 
 def run_beside(args, env, plan, workers=1):

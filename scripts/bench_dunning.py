@@ -287,6 +287,22 @@ class Bench:
         return run
 
 
+def report_as_odoo(bench, args, name, oca_seconds=None):
+    """The cycle as Odoo's two cron threads run it, the e-mails sent while
+    the cron plans, by one send worker then by two; with OCA's seconds on
+    the same customers, the ratio."""
+    customers = len(bench.customers)
+    for workers in (1, 2):
+        seconds, queries, sent = bench.run_as_odoo(args, workers)
+        way = f"{name}, sent while planned, {workers} send worker{'s' if workers > 1 else ''}"
+        report(f"{way}: seconds", f"{seconds:.2f}")
+        report(f"{way}: e-mails queued", sent)
+        report(f"{way}: s/customer", f"{seconds / customers:.4f}")
+        report(f"{way}: queries/customer", f"{queries / customers:.2f}")
+        if oca_seconds:
+            report(f"ratio OCA/{way}", f"{oca_seconds / seconds:.1f}")
+
+
 def report_cycle(bench, args):
     """One dunning cycle of ``--customers`` customers, sent by one process,
     then again by two send workers side by side."""
@@ -313,12 +329,7 @@ def report_cycle(bench, args):
     report("dunning cycle, 2 send workers: e-mails queued", sent)
     report("dunning cycle, 2 send workers: queries/customer", f"{(plan_queries + queries) / customers:.2f}")
 
-    for workers in (1, 2):
-        seconds, queries, sent = bench.run_as_odoo(args, workers)
-        name = f"dunning cycle, sent while planned, {workers} send worker{'s' if workers > 1 else ''}"
-        report(f"{name}: total seconds", f"{seconds:.2f}")
-        report(f"{name}: e-mails queued", sent)
-        report(f"{name}: queries/customer", f"{queries / customers:.2f}")
+    report_as_odoo(bench, args, "dunning cycle")
 
 
 def main():
@@ -366,16 +377,7 @@ def main():
         report("dunning, 2 send workers: queries/customer", f"{(plan_queries + queries) / customers:.2f}")
         report("ratio OCA/dunning with 2 send workers", f"{oca[0] / total:.1f}")
 
-        for workers in (1, 2):
-            seconds, queries, sent = bench.run_as_odoo(args, workers)
-            name = f"dunning, sent while planned, {workers} send worker{'s' if workers > 1 else ''}"
-            report(f"{name}: seconds", f"{seconds:.2f}")
-            report(f"{name}: e-mails queued", sent)
-            report(f"{name}: s/customer", f"{seconds / customers:.4f}")
-            report(f"{name}: queries/customer", f"{queries / customers:.2f}")
-            report(
-                f"ratio OCA/dunning sent while planned, {workers} send worker(s)", f"{oca[0] / seconds:.1f}"
-            )
+        report_as_odoo(bench, args, "dunning", oca_seconds=oca[0])
 
         report_cycle(bench, args)
 
