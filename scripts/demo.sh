@@ -20,6 +20,13 @@ if ! psql -h localhost -U odoo -d postgres -tAc "SELECT 1 FROM pg_database WHERE
     # the administrator works in French, as the suite's first users do
     psql -h localhost -U odoo -d "$DB" -qc "UPDATE res_partner SET lang = 'fr_CA'
         WHERE id = (SELECT partner_id FROM res_users WHERE login = 'admin')"
+    # no call to odoo.com on the first login: partner_autocomplete (installed
+    # with Odoo's apps) would look the demo company up there, and fail offline
+    psql -h localhost -U odoo -d "$DB" -qc "DO \$\$ BEGIN
+        IF EXISTS (SELECT 1 FROM information_schema.columns
+                    WHERE table_name = 'res_company' AND column_name = 'iap_enrich_auto_done') THEN
+            UPDATE res_company SET iap_enrich_auto_done = TRUE;
+        END IF; END \$\$"
 fi
 echo "Demo ready on http://localhost:8069 (login admin, password admin), in French:" \
     "open Suivi > Boîte d'envoi, then a work order (Réparations) and its Suivis button;" \
