@@ -1,17 +1,18 @@
 import logging
 import smtplib
 from collections import defaultdict
+from operator import itemgetter
 
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models, modules
-from odoo.tools import split_every
+from odoo.tools import groupby, split_every
 from odoo.tools.mail import append_content_to_html
 
 from odoo.addons.mail.models.mail_message import _image_dataurl
 
 from ..tools.smtp import pipelining_session, send_pipelined
-from .bulk_write import write_rows
+from .bulk_write import create_rows
 
 _logger = logging.getLogger(__name__)
 
@@ -111,23 +112,21 @@ class FollowupChannelEmail(models.AbstractModel):
                     sent.append(dispatch)
         if not sent:
             return outcomes
-        # the chatter messages first, then their e-mails: created through
-        # mail.mail, each body would be sanitized once more for its cache
+        # the chatter messages, their e-mails and notifications, each created
+        # in a few INSERTs: the ORM would create them one by one
         messages = self._create_messages(message_vals)
-        mails = (
-            self.env["mail.mail"]
-            .sudo()
-            .create(
-                [
-                    {**vals, "mail_message_id": message.id}
-                    for vals, message in zip(mail_vals, messages, strict=True)
-                ]
-            )
+        mails = create_rows(
+            self.env["mail.mail"].sudo(),
+            [
+                {**vals, "mail_message_id": message.id}
+                for vals, message in zip(mail_vals, messages, strict=True)
+            ],
         )
-        self.env["mail.notification"].sudo().create(
+        create_rows(
+            self.env["mail.notification"].sudo(),
             [
                 {
-                    "author_id": message.author_id.id,
+                    "author_id": vals["author_id"],
                     "mail_message_id": message.id,
                     "res_partner_id": dispatch.partner_id.id,
                     "notification_type": "email",
@@ -135,8 +134,8 @@ class FollowupChannelEmail(models.AbstractModel):
                     "is_read": True,
                     "notification_status": "ready",
                 }
-                for dispatch, message, mail in zip(sent, messages, mails, strict=True)
-            ]
+                for dispatch, vals, message, mail in zip(sent, message_vals, messages, mails, strict=True)
+            ],
         )
         now = fields.Datetime.now()
         for dispatch, message, mail in zip(sent, messages, mails, strict=True):
@@ -151,25 +150,24 @@ class FollowupChannelEmail(models.AbstractModel):
 
     @api.model
     def _create_messages(self, message_vals):
-        """The chatter messages, their bodies sanitized once: created with
-        them, each would be sanitized twice (for its column and its cache).
-        A body with embedded images goes through ``mail.message.create``,
-        which turns them into attachments."""
+        """The chatter messages, created together with what
+        ``mail.message.create`` adds to each: its Message-Id and the name of
+        its record. A body with embedded images goes through
+        ``mail.message.create``, which turns them into attachments."""
         Message = self.env["mail.message"].sudo()
-        bodies = [
-            vals.pop("body") if not _image_dataurl.search(vals.get("body") or "") else None
-            for vals in message_vals
-        ]
-        messages = Message.create(message_vals)
-        write_rows(
-            messages,
-            {
-                message: {"body": body}
-                for message, body in zip(messages, bodies, strict=True)
-                if body is not None
-            },
-        )
-        return messages
+        names = {}
+        for model, vals_list in groupby(message_vals, itemgetter("model")):
+            records = self.env[model].sudo().browse({vals["res_id"] for vals in vals_list})
+            names.update({(model, record.id): record.display_name for record in records})
+        for vals in message_vals:
+            vals.update(
+                message_id=Message._get_message_id(vals), record_name=names[vals["model"], vals["res_id"]]
+            )
+        images = [bool(_image_dataurl.search(vals.get("body") or "")) for vals in message_vals]
+        plain = [vals for vals, image in zip(message_vals, images, strict=True) if not image]
+        embedded = [vals for vals, image in zip(message_vals, images, strict=True) if image]
+        created = {False: iter(create_rows(Message, plain)), True: iter(Message.create(embedded))}
+        return Message.concat(*(next(created[image]) for image in images))
 
     @api.model
     def _reply_tos(self, dispatches, shown_on):

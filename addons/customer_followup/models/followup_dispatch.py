@@ -9,7 +9,7 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, consteq
 
-from .bulk_write import write_rows
+from .bulk_write import create_rows, write_rows
 
 _logger = logging.getLogger(__name__)
 
@@ -301,11 +301,18 @@ class FollowupDispatch(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        return super().create(self._with_date_earliest(vals_list))._move_into_window()
+
+    @api.model
+    def _with_date_earliest(self, vals_list):
+        now = fields.Datetime.now()
         for vals in vals_list:
-            vals.setdefault("date_earliest", vals.get("date_planned") or fields.Datetime.now())
-        dispatches = super().create(vals_list)
-        dispatches._apply_outcomes(dispatches._window_outcomes(fields.Datetime.now()))
-        return dispatches
+            vals.setdefault("date_earliest", vals.get("date_planned") or now)
+        return vals_list
+
+    def _move_into_window(self):
+        self._apply_outcomes(self._window_outcomes(fields.Datetime.now()))
+        return self
 
     def _channel(self, channel=None):
         """The model of ``channel`` (default: the channel of ``self``)."""
@@ -344,22 +351,27 @@ class FollowupDispatch(models.Model):
 
     @api.model
     def _create_new(self, vals_list):
-        """Create the rows, leaving out those whose key another transaction
-        planned meanwhile: the unique index guards exactly-once, this keeps a
-        race from becoming an error for the user who saved the record."""
+        """Create the rows in bulk (``create_rows``, as ``create`` would),
+        leaving out those whose key another transaction planned meanwhile:
+        the unique index guards exactly-once, this keeps a race from
+        becoming an error for the user who saved the record."""
         try:
             # the race is expected: not an error in the server's log
             with tools.mute_logger("odoo.sql_db"), self.env.cr.savepoint():
-                return self.sudo().create(vals_list)
+                return self._insert_rows(vals_list)
         except psycopg2.errors.UniqueViolation:
             created = self.sudo()
             for vals in vals_list:
                 try:
                     with tools.mute_logger("odoo.sql_db"), self.env.cr.savepoint():
-                        created |= self.sudo().create(vals)
+                        created |= self._insert_rows([vals])
                 except psycopg2.errors.UniqueViolation:
                     _logger.info("Follow-up %s was planned by another transaction", vals["idempotency_key"])
             return created
+
+    @api.model
+    def _insert_rows(self, vals_list):
+        return create_rows(self.sudo(), self._with_date_earliest(vals_list))._move_into_window()
 
     def _cancel(self, reason="cancelled_by_user"):
         """Cancel the rows of ``self`` that are still planned."""

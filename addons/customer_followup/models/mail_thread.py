@@ -35,6 +35,12 @@ class MailThread(models.AbstractModel):
             rules._on_create(records)
         return records
 
+    @api.model
+    def _followup_watches_creation(self):
+        """Whether a rule of the suite reacts to new records of this model:
+        they are then created through ``create`` (see ``create_rows``)."""
+        return bool(self.env["followup.rule"]._get_rules(self._name))
+
     def write(self, vals):
         rules = self.env["followup.rule"]._get_rules(self._name)
         watched = rules._watched_fields(vals) if rules else ()

@@ -39,6 +39,12 @@ class MailThread(models.AbstractModel):
             rules._on_state_entered(records, {})
         return records
 
+    @api.model
+    def _followup_watches_creation(self):
+        return super()._followup_watches_creation() or bool(
+            self.env["satisfaction.campaign.rule"]._get_rules(self._name)
+        )
+
     def write(self, vals):
         rules = self.env["satisfaction.campaign.rule"]._get_rules(self._name)
         watched = {rule.state_field_id.name for rule in rules} & set(vals) if rules else ()

@@ -5,6 +5,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from odoo.addons.customer_followup.models.bulk_write import create_rows
 from odoo.addons.customer_followup.models.followup_dispatch import SENT_STATES
 
 UNITS = [("minutes", "Minutes"), ("hours", "Hours"), ("days", "Days")]
@@ -331,25 +332,24 @@ class SatisfactionCampaign(models.Model):
         if not todo:
             return
         questions = self.survey_id._prepare_user_input_predefined_questions()
-        answers = (
+        # inserted in bulk, as the outbox's e-mails are
+        answers = create_rows(
             self.env["survey.user_input"]
             .sudo()
-            .with_context(mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True)
-            .create(
-                [
-                    {
-                        "survey_id": self.survey_id.id,
-                        "partner_id": recipients[record].id,
-                        "email": recipients[record].email,
-                        "campaign_id": self.id,
-                        "satisfaction_res_model": record._name,
-                        "satisfaction_res_id": record.id,
-                        "satisfaction_user_ids": [fields.Command.set(rule._employees(record).ids)],
-                        "predefined_question_ids": [fields.Command.set(questions.ids)],
-                    }
-                    for record in todo
-                ]
-            )
+            .with_context(mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True),
+            [
+                {
+                    "survey_id": self.survey_id.id,
+                    "partner_id": recipients[record].id,
+                    "email": recipients[record].email,
+                    "campaign_id": self.id,
+                    "satisfaction_res_model": record._name,
+                    "satisfaction_res_id": record.id,
+                    "satisfaction_user_ids": [fields.Command.set(rule._employees(record).ids)],
+                    "predefined_question_ids": [fields.Command.set(questions.ids)],
+                }
+                for record in todo
+            ],
         )
         when = fields.Datetime.now() + self._delay()
         vals_list = []

@@ -41,6 +41,37 @@ class TestCampaignSending(SatisfactionCase):
         self.assertEqual(len(set(answers.mapped("access_token"))), 2)
         self.assertEqual(set(answers.mapped("satisfaction_res_id")), set(jobs.ids))
 
+    def test_answers_are_created_through_create_when_a_rule_reacts_to_them(self):
+        """Invitations are inserted in bulk, unless a follow-up rule watches
+        new survey answers: then the ORM's create runs it."""
+        self.env["followup.rule"].search([]).active = False
+        template = self.env["mail.template"].create(
+            {
+                "name": "New answer",
+                "model_id": self.env["ir.model"]._get_id("survey.user_input"),
+                "subject": "New answer",
+                "body_html": "<p>Hello</p>",
+            }
+        )
+        rule = self.env["followup.rule"].create(
+            {
+                "name": "New survey answers",
+                "model_id": self.env["ir.model"]._get_id("survey.user_input"),
+                "trigger": "on_create",
+                "channel": "email",
+                "mail_template_id": template.id,
+                "policy_id": self.policy.id,
+            }
+        )
+        job = self._job()
+        job.stage_id = self.stage_done
+        answer = self.env["survey.user_input"].browse(self._dispatches(job).res_id)
+        self.assertEqual(answer.satisfaction_res_id, job.id)
+        planned = self.env["followup.dispatch"].search(
+            [("origin_model", "=", "followup.rule"), ("origin_id", "=", rule.id)]
+        )
+        self.assertEqual((planned.res_model, planned.res_id), ("survey.user_input", answer.id))
+
     def test_created_in_a_target_state_sends(self):
         job = self._job(stage_id=self.stage_done.id)
         self.assertEqual(len(self._dispatches(job)), 1)
