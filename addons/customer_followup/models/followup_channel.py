@@ -1,14 +1,19 @@
 import re
 from collections import defaultdict
 from html import unescape
+from operator import itemgetter
 
 import lxml.html
 from markupsafe import Markup
 
 from odoo import Command, api, models
+from odoo.tools import groupby
 from odoo.tools.mail import TEXT_URL_REGEX, URL_SKIP_PROTOCOL_REGEX, is_html_empty
 
 from odoo.addons.link_tracker.tools.html import find_links_with_urls_and_labels
+from odoo.addons.mail.models.mail_message import _image_dataurl
+
+from .bulk_write import create_rows
 
 
 class FollowupChannel(models.AbstractModel):
@@ -115,6 +120,27 @@ class FollowupChannel(models.AbstractModel):
             if origin is not None and hasattr(origin, hook):
                 answers.update(getattr(origin, hook)(by_origin))
         return answers
+
+    @api.model
+    def _create_messages(self, message_vals):
+        """The chatter messages of a batch, inserted together (``create_rows``)
+        with what ``mail.message.create`` adds to each: its Message-Id and
+        the name of its record. A body with embedded images goes through
+        ``mail.message.create``, which turns them into attachments."""
+        Message = self.env["mail.message"].sudo()
+        names = {}
+        for model, vals_list in groupby(message_vals, itemgetter("model")):
+            records = self.env[model].sudo().browse({vals["res_id"] for vals in vals_list})
+            names.update({(model, record.id): record.display_name for record in records})
+        for vals in message_vals:
+            vals.update(
+                message_id=Message._get_message_id(vals), record_name=names[vals["model"], vals["res_id"]]
+            )
+        images = [bool(_image_dataurl.search(vals.get("body") or "")) for vals in message_vals]
+        plain = [vals for vals, image in zip(message_vals, images, strict=True) if not image]
+        embedded = [vals for vals, image in zip(message_vals, images, strict=True) if image]
+        created = {False: iter(create_rows(Message, plain)), True: iter(Message.create(embedded))}
+        return Message.concat(*(next(created[image]) for image in images))
 
     @api.model
     def _message_base_vals(self, dispatch, record=None):

@@ -1,15 +1,12 @@
 import logging
 import smtplib
 from collections import defaultdict
-from operator import itemgetter
 
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models, modules
-from odoo.tools import groupby, split_every
+from odoo.tools import split_every
 from odoo.tools.mail import append_content_to_html
-
-from odoo.addons.mail.models.mail_message import _image_dataurl
 
 from ..tools.smtp import pipelining_session, send_pipelined
 from .bulk_write import create_rows
@@ -147,27 +144,6 @@ class FollowupChannelEmail(models.AbstractModel):
             )
         self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
         return outcomes
-
-    @api.model
-    def _create_messages(self, message_vals):
-        """The chatter messages, created together with what
-        ``mail.message.create`` adds to each: its Message-Id and the name of
-        its record. A body with embedded images goes through
-        ``mail.message.create``, which turns them into attachments."""
-        Message = self.env["mail.message"].sudo()
-        names = {}
-        for model, vals_list in groupby(message_vals, itemgetter("model")):
-            records = self.env[model].sudo().browse({vals["res_id"] for vals in vals_list})
-            names.update({(model, record.id): record.display_name for record in records})
-        for vals in message_vals:
-            vals.update(
-                message_id=Message._get_message_id(vals), record_name=names[vals["model"], vals["res_id"]]
-            )
-        images = [bool(_image_dataurl.search(vals.get("body") or "")) for vals in message_vals]
-        plain = [vals for vals, image in zip(message_vals, images, strict=True) if not image]
-        embedded = [vals for vals, image in zip(message_vals, images, strict=True) if image]
-        created = {False: iter(create_rows(Message, plain)), True: iter(Message.create(embedded))}
-        return Message.concat(*(next(created[image]) for image in images))
 
     @api.model
     def _reply_tos(self, dispatches, shown_on):

@@ -76,7 +76,7 @@ class FollowupChannelSms(models.AbstractModel):
                 bodies.update(self._track_text({d: b for d, b in bodies.items() if d in tracked}))
         if not sent:
             return outcomes
-        messages = self.env["mail.message"].sudo().create(message_vals)
+        messages = self._create_messages(message_vals)
         sms_records = (
             self.env["sms.sms"]
             .sudo()

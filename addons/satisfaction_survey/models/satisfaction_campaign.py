@@ -332,7 +332,7 @@ class SatisfactionCampaign(models.Model):
         if not todo:
             return
         questions = self.survey_id._prepare_user_input_predefined_questions()
-        # inserted in bulk, as the outbox's e-mails are
+        # in a few INSERTs, or through create when a rule reacts to new answers
         answers = create_rows(
             self.env["survey.user_input"]
             .sudo()
