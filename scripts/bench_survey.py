@@ -99,13 +99,14 @@ class Bench:
             )
         return customers
 
-    def jobs(self, project):
+    def jobs(self, project, customers=None):
+        customers = self.customers if customers is None else customers
         tasks = self.env["project.task"]
-        for start in range(0, len(self.customers), CHUNK):
+        for start in range(0, len(customers), CHUNK):
             tasks |= self.env["project.task"].create(
                 [
                     {"name": f"Job {customer.id}", "project_id": project.id, "partner_id": customer.id}
-                    for customer in self.customers[start : start + CHUNK]
+                    for customer in customers[start : start + CHUNK]
                 ]
             )
         tasks.stage_id = self.new
@@ -156,16 +157,22 @@ def report_campaign(bench, invite_rate, ratings_rate):
     write = bench.measure(lambda: plain_jobs.write({"stage_id": bench.done.id}))
     report("the same write of jobs outside the campaign: seconds", f"{write[0]:.2f}")
     report("the same write of jobs outside the campaign: queries", write[1])
+    Dispatch = env["followup.dispatch"]
+    # warmed up first on five other customers, as survey.invite is
+    warm_jobs = bench.jobs(bench.project, bench.new_customers(len(bench.customers) * 3, 5))
+    bench.measure(lambda: warm_jobs.write({"stage_id": bench.done.id}))
+    bench.measure(lambda: Dispatch._cron_send_due(batch_size=1000, max_batches=100, auto_commit=False))
+    campaign_domain = [("origin_model", "=", "satisfaction.campaign")]
+    before = Dispatch.search_count(campaign_domain)
     jobs = bench.jobs(bench.project)
     plan = bench.measure(lambda: jobs.write({"stage_id": bench.done.id}))
-    Dispatch = env["followup.dispatch"]
-    planned = Dispatch.search_count([("origin_model", "=", "satisfaction.campaign")])
+    planned = Dispatch.search_count(campaign_domain) - before
     report("campaign: invitations planned", planned)
     report("campaign: planning seconds", f"{plan[0]:.2f}")
     report("campaign: planning queries", plan[1])
     report("campaign: planning queries per invitation", f"{plan[1] / planned:.3f}")
     send = bench.measure(lambda: Dispatch._cron_send_due(batch_size=1000, max_batches=100, auto_commit=False))
-    sent = Dispatch.search_count([("origin_model", "=", "satisfaction.campaign"), ("state", "=", "sent")])
+    sent = Dispatch.search_count([*campaign_domain, ("state", "=", "sent")]) - before
     report("campaign: invitations sent to Odoo's mail queue", sent)
     report("campaign: sending seconds", f"{send[0]:.2f}")
     ours = rate("campaign (plan + send)", sent, (plan[0] + send[0], plan[1] + send[1]))

@@ -64,10 +64,12 @@ def create_rows(model, vals_list):
     stored computed fields no row gives are computed at the next flush,
     many2many values (``Command.link``, ``Command.set`` or ids) are
     inserted in their relation table, the inverses of many2one fields are
-    invalidated, Python constraints and companies are checked. Column names come from
-    the model's fields, values are parameters. Superuser only. When a rule
-    reacts to new records of the model (an automation rule, a follow-up
-    rule), the rows go through ``create``, which runs it.
+    invalidated, Python constraints and companies are checked. The parent
+    of a model that inherits another (``_inherits``) is given, not made.
+    Column names come from the model's fields, values are parameters.
+    Superuser only. When a rule reacts to new records of the model (an
+    automation rule, a follow-up rule), the rows go through ``create``,
+    which runs it.
 
     :return: the new records, in the order of ``vals_list``
     """
@@ -77,6 +79,9 @@ def create_rows(model, vals_list):
     if _creation_watched(model):
         # a rule reacts to new records: the ORM's create runs it
         return model.create(vals_list)
+    parents_given = all(vals.get(name) for name in model._inherits.values() for vals in vals_list)
+    if model._parent_store or not parents_given:
+        raise ValueError(f"create_rows() cannot make the parents of {model._name} records")
     given = {name for vals in vals_list for name in vals}
     fields_ = model._fields
     for name in given:

@@ -96,7 +96,7 @@ class FollowupChannelSms(models.AbstractModel):
         self.env["mail.notification"].sudo().create(
             [
                 {
-                    "author_id": message.author_id.id,
+                    "author_id": vals["author_id"],
                     "mail_message_id": message.id,
                     "res_partner_id": sms.partner_id.id,
                     "sms_number": sms.number,
@@ -106,7 +106,7 @@ class FollowupChannelSms(models.AbstractModel):
                     "is_read": True,
                     "notification_status": "ready",
                 }
-                for message, sms in zip(messages, sms_records, strict=True)
+                for vals, message, sms in zip(message_vals, messages, sms_records, strict=True)
             ]
         )
         now = fields.Datetime.now()

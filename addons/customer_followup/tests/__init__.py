@@ -11,3 +11,4 @@ from . import test_tour
 from . import test_webhook
 from . import test_dunning
 from . import test_formatting
+from . import test_bulk_write

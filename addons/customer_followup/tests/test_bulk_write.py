@@ -99,3 +99,7 @@ class TestCreateRows(FollowupRuleCase):
             [{"name": "Noah Roy", "email": "noah.roy@example.com", "followup_email_consent": True}],
         )
         self.assertEqual(len(self.dispatches(partners, rule)), 1, "The rule planned its message")
+
+    def test_parents_are_given_not_made(self):
+        with self.assertRaises(ValueError):
+            create_rows(self.env["mail.mail"].sudo(), [{"body_html": "<p>No message</p>"}])

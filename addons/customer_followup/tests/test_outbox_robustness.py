@@ -26,7 +26,7 @@ class TestOutboxBatches(FollowupCase):
         # inserts/updates are one query each (the chatter bodies too, written
         # once sanitized), rendering a handful per template, and one query per
         # run looks for failed rows due for a retry.
-        with self.assertQueryCount(__system__=45):
+        with self.assertQueryCount(__system__=44):
             self.send_due(batch_size=100)
         self.assertEqual(set(dispatches.mapped("state")), {"sent"})
         self.assertEqual(len(dispatches.mail_mail_id), 100)
