@@ -397,17 +397,17 @@ class SatisfactionCampaign(models.Model):
         campaigns = self.browse(dispatches.mapped("origin_id")).exists()
         answers = self.env["survey.user_input"].browse(dispatches.mapped("res_id"))
         by_answer = {answer.id: answer for answer in answers}
-        invitations = self.env["followup.dispatch"]
+        invitations = []
         for dispatch in dispatches:
             campaign = self.browse(dispatch.origin_id)
             answer = by_answer[dispatch.res_id]
             if campaign not in campaigns or not campaign.active:
                 skip[dispatch] = ("condition_false", self.env._("The campaign was archived or deleted."))
             elif dispatch.occurrence == INVITATION:
-                invitations |= dispatch
+                invitations.append(dispatch.id)
             elif answer.state == "done":
                 skip[dispatch] = ("survey_answered", self.env._("The customer answered the survey."))
-        skip.update(self._muted(invitations))
+        skip.update(self._muted(dispatches.browse(invitations)))
         return skip
 
     @api.model
@@ -418,12 +418,12 @@ class SatisfactionCampaign(models.Model):
         one address in one batch, the first goes."""
         if not invitations:
             return {}
-        now = fields.Datetime.now()
-        addresses = {dispatch: dispatch.partner_id.email_normalized for dispatch in invitations}
         campaigns = self.browse(invitations.mapped("origin_id"))
         horizon = max(*campaigns.mapped("mute_days"), *campaigns.mapped("customer_interval_days"))
         if not horizon:
             return {}
+        now = fields.Datetime.now()
+        addresses = {dispatch: dispatch.partner_id.email_normalized for dispatch in invitations}
         Dispatch = self.env["followup.dispatch"]
         Dispatch.flush_model(["address", "date_sent", "origin_model", "origin_id", "occurrence"])
         self.env.cr.execute(
