@@ -100,7 +100,12 @@ def create_rows(model, vals_list):
         for name in sorted(given | set(defaults))
         if fields_[name].column_type and name not in LOG_ACCESS_COLUMNS
     ]
-    many2many = [fields_[name] for name in sorted(given) if fields_[name].type == "many2many"]
+    # {field: [linked ids of each row]}, read before anything is written
+    links = {
+        fields_[name]: [_linked_ids(fields_[name], vals.get(name)) for vals in vals_list]
+        for name in sorted(given)
+        if fields_[name].type == "many2many"
+    }
     now, uid = model.env.cr.now(), model.env.uid
     log_access = [now, uid, now, uid] if model._log_access else []
     names = [field.name for field in columns] + (
@@ -134,34 +139,41 @@ def create_rows(model, vals_list):
         )
         ids.extend(row[0] for row in model.env.cr.fetchall())
     records = model.browse(ids)
-    for field in many2many:
-        _insert_relation(records, field, [vals.get(field.name) for vals in vals_list])
+    for field, linked in links.items():
+        _insert_relation(records, field, linked)
     for field in columns:
         for inverse in model.pool.field_inverses[field]:
             model.env[inverse.model_name].invalidate_model([inverse.name])
     for field in fields_.values():
         if field.store and field.compute and field.name not in given:
             model.env.add_to_compute(field, records)
-    records.modified([name for name in given | set(defaults) if name in fields_], create=True)
+    records.modified(list(given | set(defaults)), create=True)
     records._validate_fields(given | set(defaults))
     if model._check_company_auto:
         records._check_company()
     return records
 
 
-def _insert_relation(records, field, values):
-    """The rows of ``field``'s relation table for the values of ``records``."""
-    pairs = []
-    for record, commands in zip(records, values, strict=True):
-        for command in commands or ():
-            if isinstance(command, int):
-                pairs.append((record.id, command))
-            elif command[0] == fields.Command.LINK:
-                pairs.append((record.id, command[1]))
-            elif command[0] == fields.Command.SET:
-                pairs.extend((record.id, other) for other in command[2])
-            else:
-                raise ValueError(f"create_rows() only links records through {records._name}.{field.name}")
+def _linked_ids(field, commands):
+    """The ids that many2many ``commands`` (``Command.link``, ``Command.set``
+    or ids) link a new record to."""
+    ids = []
+    for command in commands or ():
+        if isinstance(command, int):
+            ids.append(command)
+        elif command[0] == fields.Command.LINK:
+            ids.append(command[1])
+        elif command[0] == fields.Command.SET:
+            ids.extend(command[2])
+        else:
+            raise ValueError(f"create_rows() only links records through {field.model_name}.{field.name}")
+    return ids
+
+
+def _insert_relation(records, field, linked):
+    """The rows of ``field``'s relation table: ``linked`` holds the ids each
+    of ``records`` is linked to."""
+    pairs = [(record.id, other) for record, ids in zip(records, linked, strict=True) for other in ids]
     for chunk in split_every(INSERT_CHUNK * 10, pairs):
         records.env.cr.execute(
             SQL(

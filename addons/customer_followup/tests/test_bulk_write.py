@@ -85,12 +85,15 @@ class TestCreateRows(FollowupRuleCase):
                 ],
             )
 
-    def test_unknown_commands_are_refused(self):
+    def test_unknown_commands_are_refused_before_anything_is_written(self):
+        Message = self.env["mail.message"].sudo()
+        count = Message.search_count([])
         with self.assertRaises(ValueError):
             create_rows(
-                self.env["mail.message"].sudo(),
+                Message,
                 [{"model": "res.partner", "res_id": self.partner.id, "partner_ids": [Command.clear()]}],
             )
+        self.assertEqual(Message.search_count([]), count)
 
     def test_new_records_go_through_create_when_a_rule_reacts_to_them(self):
         rule = self.rule("res.partner", channel="email")
