@@ -40,33 +40,43 @@ def load_smtp_server():
 
 
 @contextlib.contextmanager
-def worker_env(args, barrier):
+def worker_env(args, barrier, warm_batch=0, worker=1):
     """The environment of a worker in its own process, as Odoo runs a cron
     worker with ``--workers`` and ``--max-cron-threads``: it loads the
-    registry, then waits for the others."""
+    registry, sends a first batch of ``warm_batch`` messages when asked (a
+    worker of a running server has sent before), then waits for the others."""
     odoo.tools.config.parse_config(
         ["-c", args.config, "--addons-path", args.addons_path, "-d", args.database, "--log-level=warn"]
     )
     registry = odoo.modules.registry.Registry(args.database)
-    barrier.wait()
     with registry.cursor() as cr:
-        yield api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True, "mail_create_nolog": True})
+        env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True, "mail_create_nolog": True})
+        if warm_batch:
+            env["followup.dispatch"]._cron_send_due(
+                worker=worker, batch_size=warm_batch, max_batches=1, auto_commit=True
+            )
+            env.cr.commit()
+        barrier.wait()
+        yield env
 
 
-def send_worker(args, worker, barrier, results):
+def send_worker(args, worker, barrier, results, warm_batch=0):
     """One send worker in its own process: it sends until nothing is due."""
-    with worker_env(args, barrier) as env:
+    with worker_env(args, barrier, warm_batch, worker) as env:
         queries = env.cr.sql_log_count
         sent = env["followup.dispatch"]._cron_send_due(worker=worker, auto_commit=True, max_batches=1000)
         results.put((sent, env.cr.sql_log_count - queries, time.time()))
 
 
-def run_workers(args, count):
-    """Seconds, queries and messages of ``count`` workers sending side by side."""
+def run_workers(args, count, warm_batch=0):
+    """Seconds, queries and messages of ``count`` workers sending side by
+    side; with ``warm_batch``, each first sends that many of the oldest due
+    messages, before the clock starts."""
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(count + 1), context.Queue()
     processes = [
-        context.Process(target=send_worker, args=(args, n + 1, barrier, results)) for n in range(count)
+        context.Process(target=send_worker, args=(args, n + 1, barrier, results, warm_batch))
+        for n in range(count)
     ]
     for process in processes:
         process.start()
