@@ -1,6 +1,8 @@
 """Satisfaction survey invitations for ``--jobs`` jobs, on the same customers:
 
-- Odoo's survey invitation wizard (``survey.invite``) for all the customers at once;
+- Odoo's survey invitation wizard (``survey.invite``) for all the customers at
+  once, opened as the survey's *Share* button opens it (its invitation
+  template, in Odoo's light layout);
 - project's stage ratings: the jobs of a rated project moved into its rated
   stage by one mass write (Odoo sends each request at once, through SMTP: a
   local SMTP server receives them);
@@ -123,13 +125,27 @@ class Bench:
     def mails(self):
         return self.env["mail.mail"].search_count([])
 
-    def run_invite(self, partners=None):
+    def body_sizes(self, mails_before):
+        """Characters of the bodies of the e-mails queued since ``mails_before``
+        e-mails: smallest and average. None is empty, or the run proves nothing."""
+        self.env.cr.execute(
+            "SELECT min(length(body_html)), avg(length(body_html))::int FROM"
+            " (SELECT body_html FROM mail_mail ORDER BY id OFFSET %s) AS new_mails",
+            [mails_before],
+        )
+        return self.env.cr.fetchone()
+
+    def run_invite(self, partners=None, layout=True):
+        """Odoo's survey invitation as its *Share* button opens it: the
+        survey's invitation template, in Odoo's light e-mail layout (or
+        without it, as the campaign sends its template)."""
+        context = self.survey.action_send_survey()["context"]
+        if not layout:
+            context = {key: value for key, value in context.items() if key != "default_email_layout_xmlid"}
         wizard = (
             self.env["survey.invite"]
-            .with_context(default_survey_id=self.survey.id)
-            .create(
-                {"survey_id": self.survey.id, "partner_ids": [Command.set((partners or self.customers).ids)]}
-            )
+            .with_context(context)
+            .create({"partner_ids": [Command.set((partners or self.customers).ids)]})
         )
         wizard.action_invite()
 
@@ -163,8 +179,9 @@ def warm_up(bench):
     bench.measure(lambda: Dispatch._cron_send_due(batch_size=1000, max_batches=100, auto_commit=False))
 
 
-def run_round(bench, customers):
-    """One round on ``customers``: survey.invite for all of them; the same
+def run_round(bench, customers, bare_customers):
+    """One round on ``customers``: survey.invite for all of them (and
+    without Odoo's layout, for as many ``bare_customers``); the same
     write of their jobs outside the campaign (survey.invite writes no job:
     the invitations' own cost is the campaign's minus it); their jobs in the
     campaign moved to "Done" by one mass write, which plans the
@@ -177,6 +194,11 @@ def run_round(bench, customers):
     before = bench.mails()
     figures["invite"] = bench.measure(lambda: bench.run_invite(customers))
     counts["invited"] = bench.mails() - before
+    counts["invite body"] = bench.body_sizes(before)
+    before = bench.mails()
+    figures["invite without layout"] = bench.measure(lambda: bench.run_invite(bare_customers, layout=False))
+    counts["invite without layout body"] = bench.body_sizes(before)
+    before = bench.mails()
     plain_jobs = bench.jobs(bench.plain_project, customers)
     figures["write"] = bench.measure(lambda: plain_jobs.write({"stage_id": bench.done.id}))
     planned = Dispatch.search_count(campaign_domain)
@@ -188,6 +210,7 @@ def run_round(bench, customers):
         lambda: Dispatch._cron_send_due(batch_size=1000, max_batches=100, auto_commit=False)
     )
     counts["sent"] = Dispatch.search_count([*campaign_domain, ("state", "=", "sent")]) - sent
+    counts["campaign body"] = bench.body_sizes(before)
     return figures, counts
 
 
@@ -204,18 +227,28 @@ def report_rounds(bench, rounds_count):
     rounds = []
     for number in range(rounds_count):
         customers = bench.customers if not number else bench.new_customers(count * (number + 1), count)
-        figures, counts = run_round(bench, customers)
+        bare_customers = bench.new_customers(count * (50 + number), count)
+        figures, counts = run_round(bench, customers, bare_customers)
         report(
             f"round {number + 1}: seconds",
             ", ".join(f"{name} {seconds:.2f}" for name, (seconds, _queries) in figures.items()),
         )
-        if counts["invited"] != count or counts["planned"] != count or counts["sent"] != count:
+        bodies = ("invite body", "invite without layout body", "campaign body")
+        empty = not all(counts[body][0] for body in bodies)
+        if empty or counts["invited"] != count or counts["planned"] != count or counts["sent"] != count:
             raise RuntimeError(f"round {number + 1}: {counts} for {count} customers")
         rounds.append(figures)
     best = best_of(rounds)
     report("rounds (each figure below is its best round)", rounds_count)
     report("survey.invite: e-mails queued", count)
+    report("survey.invite: e-mail body, characters (smallest, average)", counts["invite body"])
+    report(
+        "survey.invite without the layout: e-mail body, characters (smallest, average)",
+        counts["invite without layout body"],
+    )
+    report("campaign: e-mail body, characters (smallest, average)", counts["campaign body"])
     invite_rate = rate("survey.invite", count, best["invite"])
+    bare_rate = rate("survey.invite without the layout", count, best["invite without layout"])
     report("the same write of jobs outside the campaign: seconds", f"{best['write'][0]:.2f}")
     report("the same write of jobs outside the campaign: queries", best["write"][1])
     report("campaign: invitations planned", count)
@@ -227,6 +260,9 @@ def report_rounds(bench, rounds_count):
     plan, send, write = best["plan"], best["send"], best["write"]
     ours = rate("campaign (plan + send)", count, (plan[0] + send[0], plan[1] + send[1]))
     report("ratio campaign / survey.invite, messages per second", f"{ours / invite_rate:.1f}")
+    report(
+        "ratio campaign / survey.invite without the layout, messages per second", f"{ours / bare_rate:.1f}"
+    )
     alone = rate(
         "campaign without the jobs' write (plan - write + send)",
         count,
