@@ -35,7 +35,8 @@ class Bench:
     def __init__(self, env, jobs):
         self.env = env
         env.company.email = "service@example.com"
-        self.customers = self.new_customers(0, jobs)
+        self.created_customers = 0
+        self.customers = self.new_customers(jobs)
         self.survey = env["survey.survey"].create(
             {
                 "title": "How did it go?",
@@ -90,7 +91,10 @@ class Bench:
         )
         env.cr.commit()
 
-    def new_customers(self, first, count):
+    def new_customers(self, count):
+        """``count`` customers no earlier call made: each their own address."""
+        first = self.created_customers
+        self.created_customers += count
         customers = self.env["res.partner"]
         for start in range(first, first + count, CHUNK):
             customers |= self.env["res.partner"].create(
@@ -173,8 +177,8 @@ def warm_up(bench):
     """survey.invite and the campaign first run on five other customers each,
     as they would have in a running server."""
     Dispatch = bench.env["followup.dispatch"]
-    bench.measure(lambda: bench.run_invite(bench.new_customers(len(bench.customers) * 10, 5)))
-    warm_jobs = bench.jobs(bench.project, bench.new_customers(len(bench.customers) * 10 + 5, 5))
+    bench.measure(lambda: bench.run_invite(bench.new_customers(5)))
+    warm_jobs = bench.jobs(bench.project, bench.new_customers(5))
     bench.measure(lambda: warm_jobs.write({"stage_id": bench.done.id}))
     bench.measure(lambda: Dispatch._cron_send_due(batch_size=1000, max_batches=100, auto_commit=False))
 
@@ -226,8 +230,8 @@ def report_rounds(bench, rounds_count):
     count = len(bench.customers)
     rounds = []
     for number in range(rounds_count):
-        customers = bench.customers if not number else bench.new_customers(count * (number + 1), count)
-        bare_customers = bench.new_customers(count * (50 + number), count)
+        customers = bench.customers if not number else bench.new_customers(count)
+        bare_customers = bench.new_customers(count)
         figures, counts = run_round(bench, customers, bare_customers)
         report(
             f"round {number + 1}: seconds",
@@ -280,9 +284,9 @@ def report_campaign_with_workers(bench, args, invite_rate):
     two send workers side by side (*Settings > Send Workers* at 2), each
     warmed up first on five invitations of five other customers."""
     count = len(bench.customers)
-    warm_jobs = bench.jobs(bench.project, bench.new_customers(count * 10 + 10, 10))
+    warm_jobs = bench.jobs(bench.project, bench.new_customers(10))
     bench.measure(lambda: warm_jobs.write({"stage_id": bench.done.id}))
-    customers = bench.new_customers(count * 20, count)
+    customers = bench.new_customers(count)
     jobs = bench.jobs(bench.project, customers)
     plan = bench.measure(lambda: jobs.write({"stage_id": bench.done.id}))
     seconds, queries, sent = run_workers(args, 2, warm_batch=5)
